@@ -1,0 +1,29 @@
+import type { io } from '@tensorflow/tfjs-core';
+import type { ClassInfo, KMaXConfig } from '../model/config';
+
+/**
+ * A model folder: `model.json` (this object) plus binary weight shards.
+ * Tensor names are PyTorch state-dict names; data is in tfjs layouts
+ * (conv HWIO, depthwise [k,k,C,1], Conv1d/Linear [in,out], cluster centres [K,C]).
+ * float16 storage is a tfjs `quantization: {dtype: 'float16'}` entry, dequantised on load.
+ */
+export const MODEL_FORMAT = 'kmax-lens-model/1';
+
+export interface Provenance {
+  /** 'pytorch' | 'pytorch-pkl' | 'tf-bundle' | 'random-init' | 'training' */
+  readonly source: string;
+  readonly fileName?: string;
+  readonly bytes?: number;
+  readonly sha256?: string;
+  readonly createdAt?: string;
+  readonly tool: string;
+  readonly notes?: string;
+}
+
+export interface ModelJson {
+  readonly format: typeof MODEL_FORMAT;
+  readonly config: KMaXConfig;
+  readonly classes: readonly ClassInfo[];
+  readonly provenance: Provenance;
+  readonly weightsManifest: io.WeightsManifestConfig;
+}

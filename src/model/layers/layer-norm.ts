@@ -1,0 +1,24 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { WeightReader } from '../weights';
+
+/** LayerNorm over the channel (last) axis, biased variance, eps 1e-6 (spec 3.1). */
+export const LN_EPSILON = 1e-6;
+
+export class LayerNorm {
+  private readonly weight: tf.Tensor1D;
+  private readonly bias: tf.Tensor1D;
+
+  constructor(weights: WeightReader, prefix: string, channels: number) {
+    this.weight = weights.take(`${prefix}.weight`, [channels]) as tf.Tensor1D;
+    this.bias = weights.take(`${prefix}.bias`, [channels]) as tf.Tensor1D;
+  }
+
+  apply(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const axis = x.rank - 1;
+      const { mean, variance } = tf.moments(x, axis, true);
+      const normalised = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPSILON)));
+      return tf.add(tf.mul(normalised, this.weight), this.bias);
+    });
+  }
+}

@@ -1,0 +1,148 @@
+import type {
+  BackboneConfig,
+  BackboneFeature,
+  KMaXConfig,
+  PixelDecoderStageConfig,
+  PostProcessConfig,
+} from './config';
+
+/**
+ * The official kMaX-DeepLab variants (spec 1.2, 10), as config objects.
+ * Widths are those of the PyTorch reference; thresholds are its `TEST.*` values (spec 5.4).
+ */
+
+const RESNET50: BackboneConfig = {
+  type: 'resnet',
+  variant: 'pytorch',
+  stemChannels: 64,
+  depths: [3, 4, 6, 3],
+  bottleneckChannels: [64, 128, 256, 512],
+  outChannels: [256, 512, 1024, 2048],
+};
+
+const CONVNEXT = {
+  t: { type: 'convnext', depths: [3, 3, 9, 3], dims: [96, 192, 384, 768] },
+  s: { type: 'convnext', depths: [3, 3, 27, 3], dims: [96, 192, 384, 768] },
+  b: { type: 'convnext', depths: [3, 3, 27, 3], dims: [128, 256, 512, 1024] },
+  l: { type: 'convnext', depths: [3, 3, 27, 3], dims: [192, 384, 768, 1536] },
+} as const satisfies Record<string, BackboneConfig>;
+
+const STAGES: readonly PixelDecoderStageConfig[] = [
+  { base: 512, blocks: 1, type: 'axial' },
+  { base: 256, blocks: 5, type: 'axial' },
+  { base: 128, blocks: 1, type: 'bottleneck' },
+  { base: 64, blocks: 1, type: 'bottleneck' },
+  { base: 32, blocks: 1, type: 'bottleneck' },
+];
+
+const FOUR_STAGE_INPUTS: readonly BackboneFeature[] = ['res5', 'res4', 'res3', 'res2'];
+
+/** Thresholds per dataset (PT config = TF config), spec 5.4. */
+export const POSTPROCESS: Record<'coco' | 'cityscapes' | 'ade20k', PostProcessConfig> = {
+  coco: {
+    pixelThreshold: 0.4,
+    classThresholdThing: 0.7,
+    classThresholdStuff: 0.5,
+    overlapThreshold: 0.8,
+    reorderClassWeight: 1.0,
+    reorderMaskWeight: 1.0,
+    thingAreaLimit: 400,
+    stuffAreaLimit: 6400,
+  },
+  cityscapes: {
+    pixelThreshold: 0.4,
+    classThresholdThing: 0.5,
+    classThresholdStuff: 0.3,
+    overlapThreshold: 0.9,
+    reorderClassWeight: 1.0,
+    reorderMaskWeight: 0.0,
+    thingAreaLimit: 256,
+    stuffAreaLimit: 2048,
+  },
+  ade20k: {
+    pixelThreshold: 0.4,
+    classThresholdThing: 0.4,
+    classThresholdStuff: 0.4,
+    overlapThreshold: 0.8,
+    reorderClassWeight: 1.0,
+    reorderMaskWeight: 1.0,
+    thingAreaLimit: 0,
+    stuffAreaLimit: 0,
+  },
+};
+
+const DATASETS = {
+  coco: { dataset: 'coco_panoptic', numClasses: 133, numClusters: 128, inputSize: [1281, 1281] },
+  ade20k: { dataset: 'ade20k_panoptic', numClasses: 150, numClusters: 128, inputSize: [1281, 1281] },
+  cityscapes: { dataset: 'cityscapes_panoptic', numClasses: 19, numClusters: 256, inputSize: [1025, 2049] },
+} as const;
+
+function official(
+  name: string,
+  dataset: keyof typeof DATASETS,
+  backbone: BackboneConfig,
+  inputs: readonly BackboneFeature[],
+): KMaXConfig {
+  const d = DATASETS[dataset];
+  return {
+    name,
+    backbone,
+    pixelDecoder: { inputs, stages: STAGES.slice(0, inputs.length), axialHeads: 8 },
+    transformerDecoder: {
+      numClusters: d.numClusters,
+      queryChannels: 256,
+      bottleneckChannels: 256,
+      keyChannels: 128,
+      valueChannels: 256,
+      heads: 8,
+      ffnChannels: 2048,
+      layersPerStage: [2, 2, 2],
+    },
+    predictor: { headChannels: 256, embeddingChannels: 128 },
+    numClasses: d.numClasses,
+    inputSize: d.inputSize,
+    processing: 'pytorch',
+    postprocess: POSTPROCESS[dataset],
+    dataset: d.dataset,
+  };
+}
+
+/**
+ * The nine PyTorch checkpoints of the spec's section 10. Cityscapes decoders take a
+ * fifth input; PT's stable sort on declared strides puts the R50 stem before res2
+ * and the ConvNeXt stem after it (spec 3.4, T13).
+ */
+export const PRESETS: Readonly<Record<string, KMaXConfig>> = {
+  'coco-r50': official('coco-r50', 'coco', RESNET50, FOUR_STAGE_INPUTS),
+  'coco-convnext-t': official('coco-convnext-t', 'coco', CONVNEXT.t, FOUR_STAGE_INPUTS),
+  'coco-convnext-s': official('coco-convnext-s', 'coco', CONVNEXT.s, FOUR_STAGE_INPUTS),
+  'coco-convnext-b': official('coco-convnext-b', 'coco', CONVNEXT.b, FOUR_STAGE_INPUTS),
+  'coco-convnext-l': official('coco-convnext-l', 'coco', CONVNEXT.l, FOUR_STAGE_INPUTS),
+  'cityscapes-r50': official('cityscapes-r50', 'cityscapes', RESNET50, ['res5', 'res4', 'res3', 'stem', 'res2']),
+  'cityscapes-convnext-l': official('cityscapes-convnext-l', 'cityscapes', CONVNEXT.l, [
+    'res5',
+    'res4',
+    'res3',
+    'res2',
+    'stem',
+  ]),
+  'ade20k-r50': official('ade20k-r50', 'ade20k', RESNET50, FOUR_STAGE_INPUTS),
+  'ade20k-convnext-l': official('ade20k-convnext-l', 'ade20k', CONVNEXT.l, FOUR_STAGE_INPUTS),
+};
+
+export function presetNames(): string[] {
+  return Object.keys(PRESETS);
+}
+
+export class UnknownPresetError extends Error {
+  override readonly name = 'UnknownPresetError';
+  constructor(preset: string) {
+    super(`Unknown preset "${preset}". Known presets: ${presetNames().join(', ')}`);
+  }
+}
+
+export function getPreset(name: string): KMaXConfig {
+  const preset = PRESETS[name];
+  if (preset === undefined) throw new UnknownPresetError(name);
+  return preset;
+}

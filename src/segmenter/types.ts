@@ -1,0 +1,131 @@
+import type { ClassInfo, KMaXConfig, PostProcessConfig } from '../model/config';
+
+/**
+ * The cross-attention applied in each kMaX layer (spec 6 and issue 2):
+ * - `kmeans`: cluster-wise argmax, one-hot assignment, as trained;
+ * - `softmax`: standard spatial softmax over pixels for each cluster;
+ * - `cluster-softmax`: soft k-means, softmax over clusters for each pixel, summed.
+ */
+export type AttentionMode = 'kmeans' | 'softmax' | 'cluster-softmax';
+
+/** An RGB(A) 8-bit image in row-major order, already decoded. */
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  /** width * height * channels bytes. */
+  readonly data: Uint8Array | Uint8ClampedArray;
+  readonly channels: 3 | 4;
+}
+
+export interface SegmentOptions {
+  /** Network input size; defaults to the model's. 32k+1 sizes (641, 1281, ...). */
+  readonly inputSize?: number | readonly [number, number];
+  /** One mode for every layer, or one per kMaX layer. Default `kmeans`. */
+  readonly attention?: AttentionMode | readonly AttentionMode[];
+  /** Record per-layer stage outputs (assignments, cluster sizes, class probabilities). */
+  readonly stages?: boolean;
+  /** With `stages`: also the soft maps (softmax over clusters, and over pixels). */
+  readonly softMaps?: boolean;
+  /** Post-processing thresholds overriding the model's defaults. */
+  readonly thresholds?: Partial<PostProcessConfig>;
+  readonly semantic?: boolean;
+  readonly instances?: boolean;
+  /** Return the intermediate tensors named in issue 2 (for `kmax segment --dump`). */
+  readonly dump?: boolean;
+  /** Called as each stage finishes. */
+  readonly onProgress?: (event: StageEvent) => void;
+}
+
+export interface StageEvent {
+  readonly stage: string;
+  readonly index: number;
+  readonly total: number;
+}
+
+export interface Segment {
+  /** Segment id in the panoptic map (1..n; 0 is void). */
+  readonly id: number;
+  /** Contiguous class id (class-head row). */
+  readonly classId: number;
+  /** Dataset category id (COCO category id etc.). */
+  readonly categoryId: number;
+  readonly name: string;
+  readonly isThing: boolean;
+  readonly score: number;
+  readonly area: number;
+  /** Cluster that produced it. */
+  readonly cluster: number;
+}
+
+export interface PanopticResult {
+  readonly width: number;
+  readonly height: number;
+  /** Segment id per pixel, row-major; 0 = void. */
+  readonly ids: Int32Array;
+  readonly segments: readonly Segment[];
+}
+
+export interface Instance {
+  readonly classId: number;
+  readonly score: number;
+  readonly cluster: number;
+  /** 1 where the pixel belongs to the instance, row-major at the image size. */
+  readonly mask: Uint8Array;
+}
+
+/** What one kMaX layer (or the final head, `layer = 6`) did, as plain arrays (spec 7). */
+export interface LayerRecord {
+  /** 0..5 for the kMaX layers, then the final prediction. */
+  readonly layer: number;
+  readonly final: boolean;
+  readonly stride: number;
+  readonly attention: AttentionMode | 'final';
+  readonly height: number;
+  readonly width: number;
+  /** argmax over clusters per pixel at native stride, row-major h*w. */
+  readonly assignment: Int32Array;
+  /** Pixels assigned to each cluster (K), counted over the valid (unpadded) area. */
+  readonly clusterSizes: Int32Array;
+  /** softmax(class logits), K x (C+1), void last. */
+  readonly classProbs: Float32Array;
+  /** Max softmax-over-clusters probability per pixel (assignment confidence), h*w. */
+  readonly confidence: Float32Array;
+  /** With `softMaps`: softmax over clusters, h*w*K (pixel-major). */
+  readonly softAssignment?: Float32Array;
+  /** With `softMaps`: softmax over pixels per cluster, K*h*w (cluster-major). */
+  readonly spatialAttention?: Float32Array;
+  /** Rows/columns of the native map that cover the image (the rest is padding). */
+  readonly validHeight: number;
+  readonly validWidth: number;
+}
+
+export interface DumpedTensor {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly layout: string;
+  readonly data: Float32Array | Int32Array;
+}
+
+export interface StageTiming {
+  readonly stage: string;
+  readonly ms: number;
+}
+
+export interface SegmentResult {
+  readonly panoptic: PanopticResult;
+  /** Class id per pixel (spec 5.2), when asked. */
+  readonly semantic?: Int32Array;
+  readonly instances?: readonly Instance[];
+  readonly layers?: readonly LayerRecord[];
+  readonly timings: readonly StageTiming[];
+  readonly tensors?: readonly DumpedTensor[];
+  /** Network input size actually used, [h, w]. */
+  readonly inputSize: readonly [number, number];
+}
+
+export interface Segmenter {
+  readonly config: KMaXConfig;
+  readonly classes: readonly ClassInfo[];
+  segment(image: RgbImage, options?: SegmentOptions): Promise<SegmentResult>;
+  dispose(): void;
+}
