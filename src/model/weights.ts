@@ -44,6 +44,7 @@ function describeProblems(problems: readonly WeightProblem[]): string {
 export class WeightReader {
   private readonly used = new Set<string>();
   private readonly problems: WeightProblem[] = [];
+  private readonly placeholders: tf.Tensor[] = [];
 
   constructor(private readonly tensors: NamedTensors) {}
 
@@ -52,11 +53,11 @@ export class WeightReader {
     const t = this.tensors.get(key);
     if (t === undefined) {
       this.problems.push({ kind: 'missing', key, expected: shape });
-      return placeholder(shape);
+      return this.placeholder(shape);
     }
     if (!sameShape(t.shape, shape)) {
       this.problems.push({ kind: 'shape', key, expected: shape, actual: t.shape });
-      return placeholder(shape);
+      return this.placeholder(shape);
     }
     return t;
   }
@@ -66,14 +67,19 @@ export class WeightReader {
     for (const [key, t] of this.tensors) {
       if (!this.used.has(key)) this.problems.push({ kind: 'unexpected', key, actual: t.shape });
     }
-    if (this.problems.length > 0) throw new WeightsMismatchError(this.problems);
+    if (this.problems.length > 0) {
+      for (const t of this.placeholders) t.dispose();
+      throw new WeightsMismatchError(this.problems);
+    }
     return this.used;
   }
-}
 
-/** Stand-in so building can continue and report every problem. */
-function placeholder(shape: readonly number[]): tf.Tensor {
-  return tf.zeros([...shape]);
+  /** Stand-in so building can continue and report every problem; freed by finish(). */
+  private placeholder(shape: readonly number[]): tf.Tensor {
+    const t = tf.zeros([...shape]);
+    this.placeholders.push(t);
+    return t;
+  }
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

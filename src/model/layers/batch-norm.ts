@@ -51,16 +51,22 @@ export class BatchNorm {
     this.replaceStatistics(mean, variance);
   }
 
-  /** The statistics this layer now holds (for writing a calibrated model). */
-  statistics(): { runningMean: tf.Tensor1D; runningVar: tf.Tensor1D } {
-    return { runningMean: this.mean, runningVar: this.variance };
-  }
-
+  /**
+   * Variable-backed statistics (a model being initialised) are assigned in place so
+   * the owner of the variables sees the calibrated values; others are replaced.
+   */
   private replaceStatistics(mean: tf.Tensor1D, variance: tf.Tensor1D): void {
-    this.mean.dispose();
-    this.variance.dispose();
-    this.mean = mean;
-    this.variance = variance;
+    if (this.mean instanceof tf.Variable && this.variance instanceof tf.Variable) {
+      this.mean.assign(mean);
+      this.variance.assign(variance);
+      mean.dispose();
+      variance.dispose();
+    } else {
+      this.mean.dispose();
+      this.variance.dispose();
+      this.mean = mean;
+      this.variance = variance;
+    }
     this.disposeFolded();
   }
 

@@ -1,0 +1,3 @@
+export { BACKEND_ORDER, describeBackend, type BackendName, type BackendReport, type SkippedBackend } from './backend-report';
+export { chooseBackend, NoBackendError, type ChooseBackendOptions, type WasmBinary } from './choose-backend';
+export { loseDevice, restartWebGpu, watchDeviceLoss, type DeviceLoss } from './device-loss';

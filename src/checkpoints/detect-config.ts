@@ -1,0 +1,208 @@
+import type {
+  BackboneConfig,
+  BackboneFeature,
+  KMaXConfig,
+  PixelDecoderStageConfig,
+  TransformerDecoderConfig,
+} from '../model/config';
+import { POSTPROCESS, PRESETS } from '../model/presets';
+import { CheckpointFormatError } from './errors';
+
+/**
+ * The kMaX-DeepLab variant of a PyTorch state dict, read from its keys and shapes
+ * alone (never from the file name): backbone family and sizes, decoder stages and
+ * input order, transformer widths, K and the dataset. When the result equals an
+ * official preset, the preset itself is returned (so official files get the official
+ * name, input size and thresholds).
+ */
+
+export interface ShapeOf {
+  readonly shape: readonly number[];
+}
+
+type Shapes = ReadonlyMap<string, ShapeOf>;
+
+const DECODER = 'sem_seg_head.pixel_decoder';
+const HEAD = 'sem_seg_head.predictor';
+
+/** Dataset by number of non-void classes (spec 9). */
+const DATASETS: Readonly<Record<number, { key: 'coco' | 'cityscapes' | 'ade20k'; dataset: string; inputSize: [number, number] }>> = {
+  133: { key: 'coco', dataset: 'coco_panoptic', inputSize: [1281, 1281] },
+  19: { key: 'cityscapes', dataset: 'cityscapes_panoptic', inputSize: [1025, 2049] },
+  150: { key: 'ade20k', dataset: 'ade20k_panoptic', inputSize: [1281, 1281] },
+};
+
+/** Input size for models of other datasets: weights do not fix it; 641 is the smallest official size. */
+const DEFAULT_INPUT_SIZE: [number, number] = [641, 641];
+
+export function detectConfig(shapes: Shapes): KMaXConfig {
+  const backbone = detectBackbone(shapes);
+  const stages = detectDecoderStages(shapes);
+  const inputs = detectDecoderInputs(shapes, backbone, stages.length);
+  const numClasses = dim(shapes, `${HEAD}._predcitor._transformer_class_head.conv.weight`, 0) - 1;
+  const known = DATASETS[numClasses];
+  const detected: KMaXConfig = {
+    name: '',
+    backbone,
+    pixelDecoder: { inputs, stages, axialHeads: detectAxialHeads(shapes, stages) },
+    transformerDecoder: detectTransformerDecoder(shapes, stages),
+    predictor: {
+      headChannels: dim(shapes, `${HEAD}._predcitor._pixel_space_head_conv1bnact.conv.weight`, 0),
+      embeddingChannels: dim(shapes, `${HEAD}._predcitor._pixel_space_head_last_convbn.conv.weight`, 0),
+    },
+    numClasses,
+    inputSize: known?.inputSize ?? DEFAULT_INPUT_SIZE,
+    processing: 'pytorch',
+    postprocess: POSTPROCESS[known?.key ?? 'coco'],
+    dataset: known?.dataset ?? `custom-${numClasses}`,
+  };
+  const preset = Object.values(PRESETS).find((p) => sameArchitecture(p, detected));
+  return preset ?? { ...detected, name: describe(detected) };
+}
+
+function detectBackbone(shapes: Shapes): BackboneConfig {
+  if (shapes.has('backbone.stem.conv1.weight')) {
+    const stages = [2, 3, 4, 5] as const;
+    return {
+      type: 'resnet',
+      variant: 'pytorch',
+      stemChannels: dim(shapes, 'backbone.stem.conv1.weight', 0),
+      depths: tuple4(stages.map((s) => count(shapes, (b) => `backbone.res${s}.${b}.conv1.weight`))),
+      bottleneckChannels: tuple4(stages.map((s) => dim(shapes, `backbone.res${s}.0.conv1.weight`, 0))),
+      outChannels: tuple4(stages.map((s) => dim(shapes, `backbone.res${s}.0.conv3.weight`, 0))),
+    };
+  }
+  if (shapes.has('backbone.downsample_layers.0.0.weight')) {
+    const stages = [0, 1, 2, 3] as const;
+    return {
+      type: 'convnext',
+      depths: tuple4(stages.map((i) => count(shapes, (j) => `backbone.stages.${i}.${j}.dwconv.weight`))),
+      dims: tuple4(stages.map((i) => dim(shapes, `backbone.downsample_layers.${i}.${i === 0 ? 0 : 1}.weight`, 0))),
+    };
+  }
+  throw new CheckpointFormatError(
+    'This is not a kMaX-DeepLab checkpoint: it has neither a ResNet (backbone.stem.conv1.weight) ' +
+      'nor a ConvNeXt (backbone.downsample_layers.0.0.weight) backbone.',
+  );
+}
+
+/** Stage type from the presence of axial attention; base from the first 1x1 conv (2*base axial, base bottleneck). */
+function detectDecoderStages(shapes: Shapes): PixelDecoderStageConfig[] {
+  const numStages = count(shapes, (s) => `${DECODER}._stages.${s}._blocks.0._conv1_bn_act.conv.weight`);
+  if (numStages === 0) throw new CheckpointFormatError('This checkpoint has no kMaX pixel decoder (sem_seg_head.pixel_decoder).');
+  return Array.from({ length: numStages }, (_, s) => {
+    const block = `${DECODER}._stages.${s}._blocks`;
+    const axial = shapes.has(`${block}.0._attention._height_axis.qkv_transform.conv.weight`);
+    const conv1 = dim(shapes, `${block}.0._conv1_bn_act.conv.weight`, 0);
+    return {
+      base: axial ? conv1 / 2 : conv1,
+      blocks: count(shapes, (b) => `${block}.${b}._conv1_bn_act.conv.weight`),
+      type: axial ? 'axial' : 'bottleneck',
+    };
+  });
+}
+
+/**
+ * Which backbone feature each decoder input LayerNorm normalises, by width. Ties
+ * (ConvNeXt stem and res2 are both dims[0] wide) follow PT's stable sort on declared
+ * strides: R50 stem before res2, ConvNeXt stem after it (spec 3.4, T13).
+ */
+function detectDecoderInputs(shapes: Shapes, backbone: BackboneConfig, numStages: number): BackboneFeature[] {
+  const widths: Record<BackboneFeature, number> =
+    backbone.type === 'resnet'
+      ? { stem: backbone.stemChannels, res2: backbone.outChannels[0], res3: backbone.outChannels[1], res4: backbone.outChannels[2], res5: backbone.outChannels[3] }
+      : { stem: backbone.dims[0], res2: backbone.dims[0], res3: backbone.dims[1], res4: backbone.dims[2], res5: backbone.dims[3] };
+  const preference: BackboneFeature[] =
+    backbone.type === 'resnet' ? ['res5', 'res4', 'res3', 'stem', 'res2'] : ['res5', 'res4', 'res3', 'res2', 'stem'];
+  const used = new Set<BackboneFeature>();
+  return Array.from({ length: numStages }, (_, i) => {
+    const width = dim(shapes, `${DECODER}._in_norms.${i}.weight`, 0);
+    const feature = preference.find((f) => !used.has(f) && widths[f] === width);
+    if (feature === undefined) {
+      throw new CheckpointFormatError(
+        `pixel decoder input ${i} is ${width} channels wide, which matches no unused backbone feature ` +
+          `(${preference.map((f) => `${f}: ${widths[f]}`).join(', ')})`,
+      );
+    }
+    used.add(feature);
+    return feature;
+  });
+}
+
+/** Axial similarity BN has 3 terms x heads channels (spec 3.4 step 5). */
+function detectAxialHeads(shapes: Shapes, stages: readonly PixelDecoderStageConfig[]): number {
+  const s = stages.findIndex((stage) => stage.type === 'axial');
+  if (s < 0) return 8;
+  return dim(shapes, `${DECODER}._stages.${s}._blocks.0._attention._height_axis._batch_norm_similarity.weight`, 0) / 3;
+}
+
+function detectTransformerDecoder(shapes: Shapes, stages: readonly PixelDecoderStageConfig[]): TransformerDecoderConfig {
+  const layer = (l: number) => `${HEAD}._kmax_transformer_layers.${l}`;
+  const numLayers = count(shapes, (l) => `${layer(l)}._query_conv1_bn_act.conv.weight`);
+  if (numLayers === 0) throw new CheckpointFormatError('This checkpoint has no kMaX transformer layers.');
+  // Each layer reads the decoder stage whose output (4*base channels) feeds its pixel conv, coarse to fine.
+  const layersPerStage: number[] = [];
+  let stage = 0;
+  for (let l = 0; l < numLayers; l++) {
+    const width = dim(shapes, `${layer(l)}._pixel_conv1_bn_act.conv.weight`, 1);
+    while (stage < stages.length && 4 * stages[stage].base !== width) stage++;
+    if (stage === stages.length) {
+      throw new CheckpointFormatError(`kMaX layer ${l} reads ${width} channels, which no decoder stage outputs in order`);
+    }
+    while (layersPerStage.length <= stage) layersPerStage.push(0);
+    layersPerStage[stage]++;
+  }
+  const valueChannels = dim(shapes, `${layer(0)}._pixel_v_conv_bn.conv.weight`, 0);
+  return {
+    numClusters: dim(shapes, `${HEAD}._cluster_centers.weight`, 1),
+    queryChannels: dim(shapes, `${HEAD}._cluster_centers.weight`, 0),
+    bottleneckChannels: dim(shapes, `${layer(0)}._pixel_conv1_bn_act.conv.weight`, 0),
+    keyChannels: (dim(shapes, `${layer(0)}._query_qkv_conv_bn.conv.weight`, 0) - valueChannels) / 2,
+    valueChannels,
+    heads: dim(shapes, `${layer(0)}._query_self_attention._batch_norm_similarity.weight`, 0),
+    ffnChannels: dim(shapes, `${layer(0)}._query_ffn_conv1_bn_act.conv.weight`, 0),
+    layersPerStage,
+  };
+}
+
+function dim(shapes: Shapes, key: string, axis: number): number {
+  const entry = shapes.get(key);
+  if (entry === undefined) {
+    throw new CheckpointFormatError(`This is not a complete kMaX-DeepLab checkpoint: "${key}" is missing.`);
+  }
+  const size = entry.shape[axis];
+  if (size === undefined) throw new CheckpointFormatError(`"${key}" has shape [${entry.shape.join(', ')}], expected more axes`);
+  return size;
+}
+
+/** Number of consecutive indices 0, 1, ... for which `key(i)` exists. */
+function count(shapes: Shapes, key: (i: number) => string): number {
+  let n = 0;
+  while (shapes.has(key(n))) n++;
+  return n;
+}
+
+function tuple4(values: number[]): [number, number, number, number] {
+  return [values[0], values[1], values[2], values[3]];
+}
+
+/** Everything the weights fix; name, input size and thresholds are not in the file. */
+function sameArchitecture(a: KMaXConfig, b: KMaXConfig): boolean {
+  const pick = (c: KMaXConfig) => [c.backbone, c.pixelDecoder, c.transformerDecoder, c.predictor, c.numClasses];
+  return canonical(pick(a)) === canonical(pick(b));
+}
+
+/** JSON with object keys sorted, so key order does not matter. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1)))
+      : v,
+  );
+}
+
+function describe(config: KMaXConfig): string {
+  const b = config.backbone;
+  const backbone = b.type === 'resnet' ? `resnet-${b.depths.join('-')}` : `convnext-${b.dims[0]}`;
+  return `detected-${config.dataset}-${backbone}-k${config.transformerDecoder.numClusters}`;
+}

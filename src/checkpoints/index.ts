@@ -1,0 +1,13 @@
+/** Checkpoint readers and conversion to engine tensors. No tfjs, no DOM, no fs: usable in Node and workers. */
+export { readPytorchCheckpoint } from './pytorch/read-checkpoint';
+export { readNumpyPickle } from './numpy/read-pickle';
+export { readNpy, writeNpy } from './numpy/npy';
+export { toEngineTensors, type EngineTensor, type EngineTensors } from './to-engine';
+export type { RawDType, RawTensor, RawData } from './raw-tensor';
+export type { StateDict } from './state-dict';
+export {
+  CheckpointFormatError,
+  DisallowedGlobalError,
+  LegacyTorchFormatError,
+  UnmappedKeysError,
+} from './errors';

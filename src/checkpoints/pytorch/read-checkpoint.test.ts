@@ -1,0 +1,124 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DisallowedGlobalError, LegacyTorchFormatError } from '../errors';
+import { readNumpyPickle } from '../numpy/read-pickle';
+import { toFloat32 } from '../raw-tensor';
+import { fixture, misaligned } from '../testdata/fixtures';
+import { readPytorchCheckpoint } from './read-checkpoint';
+
+function values(data: ArrayLike<number | bigint>): (number | bigint)[] {
+  return Array.from(data);
+}
+
+describe('readPytorchCheckpoint', () => {
+  const bytes = fixture('views.pt');
+  const sd = readPytorchCheckpoint(bytes);
+
+  it("takes obj['model'] and keeps file order, ignoring the other top-level entries", () => {
+    expect([...sd.keys()]).toEqual(['f32', 'f16', 'bf16', 'i64', 'i32', 'u8', 'transposed', 'sliced', 'shared', 'param']);
+  });
+
+  it('reads float32 as a view into the file (no copy)', () => {
+    const t = sd.get('f32')!;
+    expect([t.dtype, t.shape, values(t.data)]).toEqual(['float32', [2, 3], [0, 1, 2, 3, 4, 5]]);
+    expect(t.data.buffer).toBe(bytes.buffer);
+  });
+
+  it('reads float16 bits, widens bfloat16, and keeps integer types', () => {
+    const f16 = sd.get('f16')!;
+    expect(f16.dtype).toBe('float16');
+    expect(values(toFloat32(f16))).toEqual([0.5, -2, 65504, 2 ** -23]); // 1e-7 is the subnormal 2 * 2^-24
+    const bf16 = sd.get('bf16')!;
+    expect([bf16.dtype, values(bf16.data)]).toEqual(['float32', [1.5, -3, 256]]);
+    const i64 = sd.get('i64')!;
+    expect([i64.dtype, i64.shape, values(i64.data)]).toEqual(['int64', [], [-5n]]);
+    expect(values(sd.get('i32')!.data)).toEqual([7, -8]);
+    expect([sd.get('u8')!.dtype, values(sd.get('u8')!.data)]).toEqual(['uint8', [1, 255]]);
+  });
+
+  it('materialises transposed and offset views in C order', () => {
+    const transposed = sd.get('transposed')!;
+    expect(transposed.shape).toEqual([6, 4]);
+    expect(values(transposed.data)).toEqual(
+      Array.from({ length: 24 }, (_, k) => (k % 4) * 6 + Math.floor(k / 4)), // base.t()[i][j] = base[j][i]
+    );
+    const sliced = sd.get('sliced')!;
+    expect([sliced.shape, values(sliced.data)]).toEqual([[3, 3], [8, 9, 10, 14, 15, 16, 20, 21, 22]]);
+    const shared = sd.get('shared')!;
+    expect(values(shared.data)).toEqual([12, 13, 14, 15, 16, 17]);
+    expect(shared.data.buffer).toBe(bytes.buffer); // contiguous at an offset: still a view
+  });
+
+  it('unwraps nn.Parameter', () => {
+    expect(values(sd.get('param')!.data)).toEqual([3, 4]);
+  });
+
+  it('reads a bare module state dict (OrderedDict with _metadata, num_batches_tracked)', () => {
+    const module = readPytorchCheckpoint(fixture('bare_module.pt'));
+    expect([...module.keys()]).toEqual([
+      '0.weight',
+      '1.weight',
+      '1.bias',
+      '1.running_mean',
+      '1.running_var',
+      '1.num_batches_tracked',
+    ]);
+    expect(module.get('0.weight')!.shape).toEqual([3, 2, 3, 3]);
+    expect(values(module.get('1.running_var')!.data)).toEqual([1, 1, 1]);
+    expect(values(module.get('1.num_batches_tracked')!.data)).toEqual([0n]);
+  });
+
+  it('gives the same values from an unaligned buffer', () => {
+    const copy = readPytorchCheckpoint(misaligned(bytes));
+    for (const [key, t] of sd) expect(values(copy.get(key)!.data), key).toEqual(values(t.data));
+  });
+
+  it('reads big-endian records (byteorder "big") and deflated zip entries', () => {
+    for (const name of ['big_endian.pt', 'deflated.pt']) {
+      const t = readPytorchCheckpoint(fixture(name));
+      expect(values(t.get('w')!.data), name).toEqual([1, -2, 3.5]);
+      expect(values(t.get('v')!.data), name).toEqual([0, 2, 1, 3]);
+    }
+  });
+
+  it('refuses a pickle naming os.system without running it', () => {
+    let error: unknown;
+    try {
+      readPytorchCheckpoint(fixture('disallowed_global.pt'));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DisallowedGlobalError);
+    expect((error as DisallowedGlobalError).global).toBe('posix.system');
+    expect((error as Error).message).toMatch(/"posix\.system".*nothing in the file was executed/);
+    expect(existsSync('/tmp/kmax-lens-pwned')).toBe(false);
+  });
+
+  it('explains legacy, truncated and foreign files', () => {
+    expect(() => readPytorchCheckpoint(fixture('legacy.pt'))).toThrow(LegacyTorchFormatError);
+    expect(() => readPytorchCheckpoint(fixture('legacy.pt'))).toThrow(/_use_new_zipfile_serialization=True/);
+    expect(() => readPytorchCheckpoint(bytes.subarray(0, bytes.byteLength - 40))).toThrow(/truncated/);
+    expect(() => readPytorchCheckpoint(bytes.subarray(0, 1500))).toThrow(/truncated/);
+    expect(() => readPytorchCheckpoint(fixture('f4.npy'))).toThrow(/not a PyTorch checkpoint/);
+    expect(() => readPytorchCheckpoint(new Uint8Array(0))).toThrow(/not a PyTorch checkpoint/);
+  });
+});
+
+describe('readNumpyPickle', () => {
+  it.each([2, 4, 5])('reads {"model": {name: ndarray}} pickled with protocol %i', (protocol) => {
+    const sd = readNumpyPickle(fixture(`numpy_p${protocol}.pkl`));
+    expect([...sd.keys()]).toEqual(['a', 'h', 'n', 'b']);
+    const a = sd.get('a')!;
+    expect([a.dtype, a.shape, values(a.data)]).toEqual(['float32', [2, 3], [0, 1, 2, 3, 4, 5]]);
+    expect(values(toFloat32(sd.get('h')!))).toEqual([0.5, -2]);
+    const n = sd.get('n')!;
+    expect([n.dtype, n.shape, values(n.data)]).toEqual(['int64', [], [9n]]);
+    expect([sd.get('b')!.dtype, values(sd.get('b')!.data)]).toEqual(['bool', [1, 0]]);
+  });
+
+  it('refuses disallowed globals and non-pickles', () => {
+    expect(() => readNumpyPickle(fixture('disallowed_global.pkl'))).toThrow(DisallowedGlobalError);
+    expect(() => readNumpyPickle(fixture('f4.npy'))).toThrow(/not a Python pickle/);
+    expect(() => readNumpyPickle(fixture('numpy_p4.pkl').subarray(0, 200))).toThrow(/ends early/);
+  });
+});

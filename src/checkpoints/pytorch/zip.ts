@@ -1,0 +1,116 @@
+import { inflateSync } from 'fflate';
+import { CheckpointFormatError } from '../errors';
+
+/**
+ * The zip container of torch.save files. torch writes its records uncompressed and
+ * 64-byte aligned, so a stored record is returned as a view into the file: no copy,
+ * and float32 data can be viewed in place. (fflate's unzip copies every entry, which
+ * would double peak memory on a 230 MB checkpoint; it still inflates the rare
+ * deflated entry.) Reads the central directory, zip64 included.
+ */
+
+const LOCAL_HEADER = 0x04034b50;
+const CENTRAL_HEADER = 0x02014b50;
+const END_OF_DIRECTORY = 0x06054b50;
+const ZIP64_LOCATOR = 0x07064b50;
+const ZIP64_END_OF_DIRECTORY = 0x06064b50;
+const ZIP64_EXTRA = 0x0001;
+
+export interface ZipEntry {
+  readonly name: string;
+  readonly method: number;
+  readonly compressedSize: number;
+  readonly size: number;
+  readonly localHeaderOffset: number;
+}
+
+export function isZip(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= 4 && u32(bytes, 0) === LOCAL_HEADER;
+}
+
+/** Entries by name, from the central directory at the end of the file. */
+export function readZipDirectory(bytes: Uint8Array): Map<string, ZipEntry> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const eocd = findEndOfDirectory(bytes);
+  let count = view.getUint16(eocd + 10, true);
+  let offset = view.getUint32(eocd + 16, true);
+  if (eocd >= 20 && view.getUint32(eocd - 20, true) === ZIP64_LOCATOR) {
+    const zip64 = safe(view.getBigUint64(eocd - 20 + 8, true));
+    if (zip64 + 56 > bytes.byteLength || view.getUint32(zip64, true) !== ZIP64_END_OF_DIRECTORY) throw truncated();
+    count = safe(view.getBigUint64(zip64 + 32, true));
+    offset = safe(view.getBigUint64(zip64 + 48, true));
+  }
+  const entries = new Map<string, ZipEntry>();
+  const decoder = new TextDecoder();
+  let p = offset;
+  for (let i = 0; i < count; i++) {
+    if (p + 46 > bytes.byteLength || view.getUint32(p, true) !== CENTRAL_HEADER) throw truncated();
+    const nameLength = view.getUint16(p + 28, true);
+    const extraLength = view.getUint16(p + 30, true);
+    const commentLength = view.getUint16(p + 32, true);
+    const name = decoder.decode(bytes.subarray(p + 46, p + 46 + nameLength));
+    let compressedSize = view.getUint32(p + 20, true);
+    let size = view.getUint32(p + 24, true);
+    let localHeaderOffset = view.getUint32(p + 42, true);
+    // zip64: fields saturated at 0xffffffff are given, in this order, in extra field 0x0001.
+    let extra = p + 46 + nameLength;
+    const extraEnd = extra + extraLength;
+    while (extra + 4 <= extraEnd) {
+      const id = view.getUint16(extra, true);
+      const length = view.getUint16(extra + 2, true);
+      if (id === ZIP64_EXTRA) {
+        let q = extra + 4;
+        const next = (): number => {
+          const v = safe(view.getBigUint64(q, true));
+          q += 8;
+          return v;
+        };
+        if (size === 0xffffffff) size = next();
+        if (compressedSize === 0xffffffff) compressedSize = next();
+        if (localHeaderOffset === 0xffffffff) localHeaderOffset = next();
+      }
+      extra += 4 + length;
+    }
+    entries.set(name, { name, method: view.getUint16(p + 10, true), compressedSize, size, localHeaderOffset });
+    p = extraEnd + commentLength;
+  }
+  return entries;
+}
+
+/** An entry's bytes: a view for stored entries, inflated for deflated ones. */
+export function readZipEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = entry.localHeaderOffset;
+  if (at + 30 > bytes.byteLength || view.getUint32(at, true) !== LOCAL_HEADER) throw truncated();
+  const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
+  const end = start + entry.compressedSize;
+  if (end > bytes.byteLength) throw truncated();
+  const data = bytes.subarray(start, end);
+  if (entry.method === 0) return data;
+  if (entry.method === 8) return inflateSync(data, { out: new Uint8Array(entry.size) });
+  throw new CheckpointFormatError(`zip entry "${entry.name}" uses unsupported compression method ${entry.method}`);
+}
+
+function findEndOfDirectory(bytes: Uint8Array): number {
+  // The record is 22 bytes plus a comment of up to 65535 bytes.
+  const lowest = Math.max(0, bytes.byteLength - 22 - 0xffff);
+  for (let p = bytes.byteLength - 22; p >= lowest; p--) {
+    if (u32(bytes, p) === END_OF_DIRECTORY) return p;
+  }
+  throw truncated();
+}
+
+function u32(bytes: Uint8Array, p: number): number {
+  return (bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16) | (bytes[p + 3] << 24)) >>> 0;
+}
+
+function safe(n: bigint): number {
+  if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw truncated();
+  return Number(n);
+}
+
+function truncated(): CheckpointFormatError {
+  return new CheckpointFormatError(
+    'The zip archive is incomplete (its directory is missing or damaged): the file is probably truncated; download it again.',
+  );
+}

@@ -1,0 +1,141 @@
+/**
+ * Parity with PyTorch: every fixture under training/fixtures/<name>/ (config.json,
+ * checkpoint.pth in the official layout, golden/ written by training/make_fixtures.py)
+ * is converted with src/checkpoints, run on the golden input, and compared on the
+ * cpu and wasm backends, for each attention mode.
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readNpy, readPytorchCheckpoint, toEngineTensors } from '../checkpoints';
+import type { AttentionMode } from '../segmenter/types';
+import type { KMaXConfig } from './config';
+import { KMaXDeepLab, type ForwardOutput } from './meta-arch/kmax-deeplab';
+
+const FIXTURES = fileURLToPath(new URL('../../training/fixtures/', import.meta.url));
+const fixtures = readdirSync(FIXTURES).filter((name) => existsSync(join(FIXTURES, name, 'golden', 'index.json')));
+
+/** Tolerance relative to the largest golden magnitude of each compared tensor. */
+const RELATIVE_TOLERANCE = 1e-4;
+
+/** Golden tensors of one fixture: `golden/<name>.npy`, as float32 or int32 arrays. */
+function goldenReader(fixture: string): (name: string) => { shape: readonly number[]; data: Float32Array | Int32Array } {
+  return (name) => {
+    const raw = readNpy(new Uint8Array(readFileSync(join(FIXTURES, fixture, 'golden', `${name}.npy`))));
+    return { shape: raw.shape, data: raw.data as Float32Array | Int32Array };
+  };
+}
+
+function loadModel(fixture: string): KMaXDeepLab {
+  const config = JSON.parse(readFileSync(join(FIXTURES, fixture, 'config.json'), 'utf8')) as KMaXConfig;
+  const { tensors } = toEngineTensors(readPytorchCheckpoint(new Uint8Array(readFileSync(join(FIXTURES, fixture, 'checkpoint.pth')))));
+  return new KMaXDeepLab(config, new Map([...tensors].map(([key, t]) => [key, tf.tensor(t.data, t.shape)])));
+}
+
+/** max |got - want| / max |want|. */
+function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let scale = 0;
+  let error = 0;
+  for (let i = 0; i < want.length; i++) {
+    scale = Math.max(scale, Math.abs(want[i]));
+    error = Math.max(error, Math.abs(got[i] - want[i]));
+  }
+  return error / scale;
+}
+
+/** argmax over the last axis (lowest index on ties). */
+function argmaxRows(data: ArrayLike<number>, k: number): Int32Array {
+  const out = new Int32Array(data.length / k);
+  for (let p = 0; p < out.length; p++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (data[p * k + j] > data[p * k + best]) best = j;
+    out[p] = best;
+  }
+  return out;
+}
+
+function disposeOutput(out: ForwardOutput): void {
+  tf.dispose([out.predLogits, out.predMasks, ...out.layers.flatMap((l) => [l.classLogits, l.maskLogits])]);
+}
+
+describe('parity fixtures', () => {
+  it('exist', () => {
+    expect(fixtures.length).toBeGreaterThan(0);
+  });
+});
+
+describe.each(fixtures.flatMap((fixture) => ['cpu', 'wasm'].map((backend) => ({ fixture, backend }))))(
+  'parity with PyTorch: $fixture on $backend',
+  ({ fixture, backend }) => {
+    const golden = goldenReader(fixture);
+    let model: KMaXDeepLab;
+    let input: tf.Tensor4D;
+
+    beforeAll(async () => {
+      expect(await tf.setBackend(backend)).toBe(true);
+      model = loadModel(fixture);
+      const x = golden('input');
+      input = tf.tensor4d(x.data, [1, x.shape[0], x.shape[1], x.shape[2]]);
+    });
+    afterAll(() => {
+      model.dispose();
+      input.dispose();
+    });
+
+    describe.each<{ mode: AttentionMode; dir: string }>([
+      { mode: 'kmeans', dir: '' },
+      { mode: 'softmax', dir: 'softmax/' },
+      { mode: 'cluster-softmax', dir: 'cluster-softmax/' },
+    ])('$mode', ({ mode, dir }) => {
+      let out: ForwardOutput;
+      const errors: Record<string, number> = {};
+      beforeAll(() => {
+        out = model.forward(input, { attention: mode });
+      });
+      afterAll(() => {
+        disposeOutput(out);
+        console.log(`${fixture} ${backend} ${mode}: relative errors`, errors);
+      });
+
+      const compare = async (name: string, t: tf.Tensor): Promise<void> => {
+        const want = golden(`${dir}${name}`);
+        expect(t.shape).toEqual(want.shape);
+        errors[name] = relativeError(await t.data(), want.data);
+        expect(errors[name], name).toBeLessThan(RELATIVE_TOLERANCE);
+      };
+
+      it('final class and mask logits', async () => {
+        await compare('pred_logits', out.predLogits);
+        await compare('pred_masks', out.predMasks);
+      });
+
+      it('every kMaX layer: class and mask logits', async () => {
+        for (const [l, layer] of out.layers.entries()) {
+          await compare(`stage${l}/class_logits`, layer.classLogits);
+          await compare(`stage${l}/mask_logits`, layer.maskLogits);
+        }
+      });
+
+      if (mode === 'kmeans') {
+        it('k-means assignments are identical except at near-ties', async () => {
+          const margins: Record<string, string> = {};
+          for (const [l, layer] of out.layers.entries()) {
+            const want = golden(`stage${l}/assignment`).data;
+            const margin = golden(`stage${l}/margin`).data;
+            const logits = golden(`stage${l}/mask_logits`).data;
+            const tieBand = 2 * RELATIVE_TOLERANCE * Math.max(...Array.from(logits, Math.abs));
+            const got = argmaxRows(await layer.maskLogits.data(), layer.maskLogits.shape[2]);
+            const flips = [...got.keys()].filter((p) => got[p] !== want[p]);
+            margins[`stage${l}`] = `min margin ${Math.min(...margin).toExponential(2)}, flips ${flips.length}`;
+            for (const p of flips) expect(margin[p], `stage${l} pixel ${p} flipped`).toBeLessThan(tieBand);
+          }
+          console.log(`${fixture} ${backend}: k-means assignment margins`, margins);
+        });
+      }
+    });
+  },
+);

@@ -1,0 +1,134 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ClassInfo, KMaXConfig } from '../model/config';
+import { KMaXDeepLab } from '../model/meta-arch/kmax-deeplab';
+import { layerRecord, validExtent } from '../model/transformer-decoder/layer-record';
+import type { NamedTensors } from '../model/weights';
+import { resolveSegmentOptions, type ResolvedSegmentOptions } from './options';
+import { postprocess } from './postprocess/postprocess';
+import { networkInput } from './preprocess/network-input';
+import type { ResizePlan } from './preprocess/resize-plan';
+import { StageClock } from './stage-clock';
+import type { DumpedTensor, LayerRecord, RgbImage, SegmentOptions, SegmentResult, Segmenter } from './types';
+
+/**
+ * The in-process segmenter: pre-processing, the network stage by stage (each
+ * timed, each kMaX layer optionally recorded), post-processing. Every tensor a
+ * run creates is disposed before `segment` resolves.
+ */
+export class KMaXSegmenter implements Segmenter {
+  private readonly model: KMaXDeepLab;
+
+  constructor(
+    readonly config: KMaXConfig,
+    readonly classes: readonly ClassInfo[],
+    tensors: NamedTensors,
+  ) {
+    this.model = new KMaXDeepLab(config, tensors);
+  }
+
+  async segment(image: RgbImage, options: SegmentOptions = {}): Promise<SegmentResult> {
+    const opts = resolveSegmentOptions(options, this.config, this.model.numLayers);
+    const clock = new StageClock();
+    const owned: tf.Tensor[] = [];
+    const track = <T extends tf.Tensor>(t: T): T => {
+      owned.push(t);
+      return t;
+    };
+    const dumps: DumpedTensor[] = [];
+    const dump = async (name: string, t: tf.Tensor, layout: string): Promise<void> => {
+      if (opts.dump) dumps.push({ name, shape: dumpShape(t), layout, data: (await t.data()) as Float32Array | Int32Array });
+    };
+    const total = 3 + this.model.numLayers;
+    const progress = (stage: string, index: number) => options.onProgress?.({ stage, index, total });
+    try {
+      const { tensor: input, geometry } = networkInput(image, opts.inputSize, this.config.processing);
+      track(input);
+      await clock.lap('preprocess', input);
+      await dump('input', input, 'HWC');
+
+      const features = this.model.backbone(input);
+      Object.values(features).forEach((t) => track(t));
+      await clock.lap('backbone', features[this.config.pixelDecoder.inputs[0]]);
+      progress('backbone', 0);
+      for (const [name, t] of Object.entries(features)) await dump(`backbone/${name}`, t, 'HWC');
+
+      const decoderOutputs = this.model.pixelDecoder(features).map(track);
+      await clock.lap('pixel decoder', decoderOutputs[decoderOutputs.length - 1]);
+      progress('pixel decoder', 1);
+      for (const [i, t] of decoderOutputs.entries()) await dump(`pixel_decoder/${decoderName(i)}`, t, 'HWC');
+
+      const layers: LayerRecord[] = [];
+      let centres = track(this.model.initialCentres());
+      for (let i = 0; i < this.model.numLayers; i++) {
+        const { centres: next, prediction } = this.model.kmaxLayer(i, centres, decoderOutputs, opts.attention[i]);
+        [next, prediction.classLogits, prediction.maskLogits, prediction.pixelEmbedding].forEach((t) => track(t));
+        await clock.lap(`kmax layer ${i + 1}`, next);
+        progress(`kmax layer ${i + 1}`, 2 + i);
+        await dump(`stage${i}/class_logits`, prediction.classLogits, 'K x (C+1)');
+        await dump(`stage${i}/mask_logits`, prediction.maskLogits, 'h x w x K');
+        if (opts.stages) layers.push(await this.record(i, prediction, geometry, opts));
+        centres = next;
+      }
+
+      const final = this.model.finalHead(centres, decoderOutputs);
+      [final.classLogits, final.maskLogits, final.pixelEmbedding].forEach((t) => track(t));
+      await clock.lap('final head', final.maskLogits);
+      progress('final head', 2 + this.model.numLayers);
+      await dump('pred_logits', final.classLogits, 'K x (C+1)');
+      await dump('pred_masks', final.maskLogits, 'h x w x K');
+      if (opts.stages) layers.push(await this.record(this.model.numLayers, final, geometry, opts));
+
+      const post = await postprocess((await final.classLogits.data()) as Float32Array, final.maskLogits, geometry, this.classes, opts.thresholds, {
+        semantic: opts.semantic,
+        instances: opts.instances,
+      });
+      await clock.lap('postprocess');
+      progress('postprocess', total - 1);
+      return {
+        panoptic: post.panoptic,
+        ...(post.semantic !== undefined && { semantic: post.semantic }),
+        ...(post.instances !== undefined && { instances: post.instances }),
+        ...(opts.stages && { layers }),
+        ...(opts.dump && { tensors: dumps }),
+        timings: clock.timings,
+        inputSize: [geometry.paddedHeight, geometry.paddedWidth],
+      };
+    } finally {
+      tf.dispose(owned);
+    }
+  }
+
+  /** Plain-array record of kMaX layer `i` (or the final head when i = numLayers). */
+  private record(
+    i: number,
+    prediction: { classLogits: tf.Tensor2D; maskLogits: tf.Tensor3D },
+    geometry: ResizePlan,
+    opts: ResolvedSegmentOptions,
+  ): Promise<LayerRecord> {
+    const final = i === this.model.numLayers;
+    const stride = Math.round((geometry.paddedHeight - 1) / (prediction.maskLogits.shape[0] - 1));
+    return layerRecord(prediction, {
+      layer: i,
+      final,
+      stride,
+      attention: final ? 'final' : opts.attention[i],
+      validHeight: validExtent(geometry.resizedHeight, stride),
+      validWidth: validExtent(geometry.resizedWidth, stride),
+      softMaps: opts.softMaps,
+    });
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/** Dump names of the decoder outputs: by stride for the four standard stages (issue 2). */
+function decoderName(i: number): string {
+  return ['os32', 'os16', 'os8', 'os4'][i] ?? `stage${i}`;
+}
+
+/** Batch dimension dropped: maps are dumped HWC. */
+function dumpShape(t: tf.Tensor): number[] {
+  return t.rank === 4 ? t.shape.slice(1) : t.shape;
+}

@@ -1,0 +1,97 @@
+/**
+ * PT maps the stride-4 mask logits back in two bilinear steps (spec 2.1 step 5, T28):
+ * upsample to the padded input size, crop `[:cropH, :cropW]`, resize the crop to the
+ * original size, with align_corners = (padded width odd) for both. Bilinear resizes
+ * are separable and linear, so the two steps compose into one linear map per axis with
+ * at most 4 low-resolution taps per output row / column. Applying those taps strip by
+ * strip reproduces the two-step result without ever holding K x H x W logits (T35).
+ */
+
+/** The composed map along one axis: output i = sum_t weight[t][i] * input[index[t][i]]. */
+export interface AxisTaps {
+  /** One index array per tap, each with one entry per output position. */
+  readonly index: readonly Int32Array[];
+  readonly weight: readonly Float32Array[];
+}
+
+/** One PyTorch bilinear step along an axis: two source indices and their weights. */
+interface LinearStep {
+  readonly i0: Int32Array;
+  readonly i1: Int32Array;
+  readonly w0: Float32Array;
+  readonly w1: Float32Array;
+}
+
+const f32 = Math.fround;
+
+/**
+ * PyTorch `upsample_bilinear2d` source indices and weights (CPU kernel, float32):
+ * align_corners: `src = (in-1)/(out-1) * dst`; otherwise `src = in/out * (dst + 0.5) - 0.5`,
+ * clamped at 0; the right neighbour is clamped to the last input.
+ */
+function bilinearStep(inSize: number, outSize: number, alignCorners: boolean): LinearStep {
+  const scale = alignCorners ? (outSize > 1 ? f32((inSize - 1) / (outSize - 1)) : 0) : f32(inSize / outSize);
+  const step = {
+    i0: new Int32Array(outSize),
+    i1: new Int32Array(outSize),
+    w0: new Float32Array(outSize),
+    w1: new Float32Array(outSize),
+  };
+  for (let o = 0; o < outSize; o++) {
+    const src = alignCorners ? f32(scale * o) : Math.max(f32(f32(scale * f32(o + 0.5)) - 0.5), 0);
+    const i0 = Math.min(Math.floor(src), inSize - 1);
+    const lambda = Math.min(Math.max(f32(src - i0), 0), 1);
+    step.i0[o] = i0;
+    step.i1[o] = i0 < inSize - 1 ? i0 + 1 : i0;
+    step.w1[o] = lambda;
+    step.w0[o] = f32(1 - lambda);
+  }
+  return step;
+}
+
+/**
+ * Taps from `lowSize` (stride-4 logits) to `outSize`, through an upsampling to
+ * `paddedSize` of which the first `cropSize` positions are kept.
+ */
+export function composedTaps(
+  lowSize: number,
+  paddedSize: number,
+  cropSize: number,
+  outSize: number,
+  alignCorners: boolean,
+): AxisTaps {
+  const up = bilinearStep(lowSize, paddedSize, alignCorners);
+  const down = bilinearStep(cropSize, outSize, alignCorners);
+  const perOutput: Map<number, number>[] = [];
+  for (let o = 0; o < outSize; o++) {
+    const taps = new Map<number, number>();
+    for (const [c, wc] of [[down.i0[o], down.w0[o]], [down.i1[o], down.w1[o]]]) {
+      for (const [s, ws] of [[up.i0[c], up.w0[c]], [up.i1[c], up.w1[c]]]) {
+        taps.set(s, (taps.get(s) ?? 0) + wc * ws);
+      }
+    }
+    perOutput.push(taps);
+  }
+  const count = Math.max(...perOutput.map((t) => t.size));
+  const index = Array.from({ length: count }, () => new Int32Array(outSize));
+  const weight = Array.from({ length: count }, () => new Float32Array(outSize));
+  perOutput.forEach((taps, o) => {
+    let t = 0;
+    for (const [s, w] of taps) {
+      index[t][o] = s;
+      weight[t][o] = w;
+      t++;
+    }
+    // Unused taps repeat the first index with weight 0.
+    for (; t < count; t++) index[t][o] = index[0][o];
+  });
+  return { index, weight };
+}
+
+/** The slice `[start, end)` of every tap. */
+export function sliceTaps(taps: AxisTaps, start: number, end: number): AxisTaps {
+  return {
+    index: taps.index.map((i) => i.subarray(start, end)),
+    weight: taps.weight.map((w) => w.subarray(start, end)),
+  };
+}

@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ClassInfo, PostProcessConfig } from '../../model/config';
+import type { ResizePlan } from '../preprocess/resize-plan';
+import { postprocess } from './postprocess';
+
+/** Written by training/golden_processing/make_postprocess_golden.py (PyTorch 1.13). */
+const GOLDEN = join(__dirname, '../../../training/golden_processing/postprocess');
+
+interface GoldenCase {
+  readonly name: string;
+  readonly numClusters: number;
+  readonly low: [number, number];
+  readonly padded: [number, number];
+  readonly original: [number, number];
+  readonly crop: [number, number];
+  readonly thresholds: { pixel: number; thing: number; stuff: number; overlap: number; alpha: number; beta: number };
+  readonly stuffMerges: number;
+  readonly segments: { id: number; classId: number; cluster: number; isThing: boolean; score: number; area: number }[];
+  readonly instances: { classId: number; cluster: number; score: number; area: number }[];
+}
+
+const manifest = JSON.parse(readFileSync(join(GOLDEN, 'manifest.json'), 'utf8')) as {
+  things: number[];
+  numClasses: number;
+  cases: GoldenCase[];
+};
+const read = (file: string) => readFileSync(join(GOLDEN, file));
+const float32 = (file: string) => new Float32Array(new Uint8Array(read(file)).buffer);
+const int32 = (file: string) => new Int32Array(new Uint8Array(read(file)).buffer);
+
+/** Dataset ids offset by 100 so that categoryId != classId is checked. */
+const CLASSES: ClassInfo[] = Array.from({ length: manifest.numClasses }, (_, id) => ({
+  id,
+  datasetId: id + 100,
+  name: `class${id}`,
+  isThing: manifest.things.includes(id),
+  color: [id, id, id],
+}));
+
+function config(c: GoldenCase): PostProcessConfig {
+  const t = c.thresholds;
+  return {
+    pixelThreshold: t.pixel,
+    classThresholdThing: t.thing,
+    classThresholdStuff: t.stuff,
+    overlapThreshold: t.overlap,
+    reorderClassWeight: t.alpha,
+    reorderMaskWeight: t.beta,
+    thingAreaLimit: 0,
+    stuffAreaLimit: 0,
+  };
+}
+
+function geometry(c: GoldenCase): ResizePlan {
+  return {
+    processing: 'pytorch',
+    height: c.original[0],
+    width: c.original[1],
+    resizedHeight: c.crop[0],
+    resizedWidth: c.crop[1],
+    paddedHeight: c.padded[0],
+    paddedWidth: c.padded[1],
+    cropHeight: c.crop[0],
+    cropWidth: c.crop[1],
+  };
+}
+
+function agreement(a: Int32Array, b: Int32Array): number {
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  return same / a.length;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe.each(manifest.cases)('postprocess vs PyTorch: $name', (c) => {
+  const run = async (stripElements?: number) => {
+    const maskLogits = tf.tensor3d(float32(`${c.name}.mask_logits.bin`), [c.low[0], c.low[1], c.numClusters]);
+    const before = tf.memory().numTensors;
+    const result = await postprocess(float32(`${c.name}.class_logits.bin`), maskLogits, geometry(c), CLASSES, config(c), {
+      semantic: true,
+      instances: true,
+      stripElements,
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    maskLogits.dispose();
+    return result;
+  };
+
+  it('panoptic ids on >= 99.9% of pixels, identical segments (stuff merged)', async () => {
+    expect(c.stuffMerges).toBeGreaterThan(0);
+    const { panoptic } = await run();
+    expect([panoptic.height, panoptic.width]).toEqual(c.original);
+    expect(agreement(panoptic.ids, int32(`${c.name}.panoptic.bin`))).toBeGreaterThanOrEqual(0.999);
+    expect(panoptic.segments.map((s) => [s.id, s.classId, s.cluster, s.isThing, s.categoryId])).toEqual(
+      c.segments.map((s) => [s.id, s.classId, s.cluster, s.isThing, s.classId + 100]),
+    );
+    panoptic.segments.forEach((s, i) => {
+      expect(s.score).toBeCloseTo(c.segments[i].score, 5);
+      expect(Math.abs(s.area - c.segments[i].area)).toBeLessThanOrEqual(0.001 * panoptic.ids.length);
+    });
+  });
+
+  it('semantic labels on >= 99.9% of pixels', async () => {
+    const { semantic } = await run();
+    expect(agreement(semantic as Int32Array, int32(`${c.name}.semantic.bin`))).toBeGreaterThanOrEqual(0.999);
+  });
+
+  it('instances: same (class, cluster) pairs, scores and mask areas', async () => {
+    const instances = (await run()).instances ?? [];
+    expect(instances.map((i) => [i.classId, i.cluster])).toEqual(c.instances.map((i) => [i.classId, i.cluster]));
+    instances.forEach((inst, i) => {
+      expect(inst.score).toBeCloseTo(c.instances[i].score, 5);
+      expect(inst.mask.reduce((s, v) => s + v, 0)).toBe(c.instances[i].area);
+    });
+  });
+
+  it('gives the same result with one-row strips', async () => {
+    const [whole, rows] = [await run(), await run(1)];
+    expect(Array.from(rows.panoptic.ids)).toEqual(Array.from(whole.panoptic.ids));
+    expect(Array.from(rows.semantic as Int32Array)).toEqual(Array.from(whole.semantic as Int32Array));
+  });
+});

@@ -1,0 +1,35 @@
+import type { StateCreator } from 'zustand';
+import type { AttentionMode, RgbImage, SegmentResult } from '../segmenter/types';
+import type { RunComparison } from '../viz';
+
+export interface LoadedImage {
+  readonly name: string;
+  readonly pixels: RgbImage;
+  /** Set when the picture was scaled down before segmentation (over 50 MP). */
+  readonly downscaledFrom?: readonly [number, number];
+}
+
+export interface Comparison {
+  readonly modes: readonly [AttentionMode, AttentionMode];
+  readonly results: readonly [SegmentResult, SegmentResult];
+  readonly numbers: RunComparison;
+}
+
+/** The current picture and results: plain arrays only, replaced whole, never tensors. */
+export interface ResultSlice {
+  image: LoadedImage | null;
+  result: SegmentResult | null;
+  /** Attention mode `result` was computed with. */
+  resultMode: AttentionMode | null;
+  comparison: Comparison | null;
+  /** A problem with the last input (broken file...); the previous result stays. */
+  inputError: string | null;
+}
+
+export const createResultSlice: StateCreator<ResultSlice, [], [], ResultSlice> = () => ({
+  image: null,
+  result: null,
+  resultMode: null,
+  comparison: null,
+  inputError: null,
+});

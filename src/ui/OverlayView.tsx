@@ -1,0 +1,46 @@
+import { useMemo } from 'react';
+import { useAppStore } from '../state/store';
+import { panopticOverlay, placeLabels, segmentPalette } from '../viz';
+import { ImageCanvas } from './ImageCanvas';
+
+/** The picture with its panoptic segments blended over it, plus labels on each segment's largest piece. */
+export function OverlayView() {
+  const image = useAppStore((s) => s.image);
+  const result = useAppStore((s) => s.result);
+  const classes = useAppStore((s) => s.classes);
+  const opacity = useAppStore((s) => s.opacity);
+  const contours = useAppStore((s) => s.contours);
+  const labels = useAppStore((s) => s.labels);
+  // A result for an earlier picture is not drawn over a new one.
+  const panoptic = result !== null && image !== null && result.panoptic.width === image.pixels.width && result.panoptic.height === image.pixels.height ? result.panoptic : null;
+  const palette = useMemo(() => (panoptic === null ? null : segmentPalette(panoptic.segments, classes)), [panoptic, classes]);
+  const overlay = useMemo(() => {
+    if (image === null) return null;
+    const ids = panoptic?.ids ?? new Int32Array(image.pixels.width * image.pixels.height);
+    return panopticOverlay(image.pixels, ids, palette ?? new Uint8Array(3), { opacity, contours });
+  }, [image, panoptic, palette, opacity, contours]);
+  const anchors = useMemo(() => (panoptic === null ? [] : placeLabels(panoptic.ids, panoptic.width, panoptic.height)), [panoptic]);
+  if (image === null) return <div className="overlay empty">Choose, drop or paste a picture, or pick a sample.</div>;
+  return (
+    <figure className="overlay">
+      <div className="overlay-stack">
+        <ImageCanvas image={overlay} label="Panoptic overlay" />
+        {labels &&
+          panoptic !== null &&
+          anchors.map((a) => {
+            const segment = panoptic.segments.find((s) => s.id === a.id);
+            if (segment === undefined) return null;
+            return (
+              <span key={a.id} className="label" aria-hidden="true" style={{ left: `${(100 * (a.x + 0.5)) / panoptic.width}%`, top: `${(100 * (a.y + 0.5)) / panoptic.height}%` }}>
+                {segment.name}
+              </span>
+            );
+          })}
+      </div>
+      <figcaption>
+        {image.name} · {image.pixels.width}×{image.pixels.height}
+        {image.downscaledFrom !== undefined && ` (scaled down from ${image.downscaledFrom[0]}×${image.downscaledFrom[1]})`}
+      </figcaption>
+    </figure>
+  );
+}

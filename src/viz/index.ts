@@ -1,0 +1,11 @@
+export { assignmentToImage, clusterClassColours, clusterClasses, topClasses, type AssignmentGrid } from './assignment-map';
+export { idsToRgb, panopticAnnotation, panopticPng, rgbToIds, type CocoSegmentInfo } from './coco-panoptic';
+export { attentionHeatmap } from './heatmap';
+export { placeLabels, type LabelAnchor } from './label-placement';
+export { classPalette, clusterPalette, jitterColour, segmentPalette } from './palette';
+export { boundaries, panopticOverlay, type OverlayOptions } from './panoptic-overlay';
+export { encodePng } from './png';
+export { rgbaImage, type ColourTable, type Pixels, type Rgb, type RgbaImage } from './raster';
+export { clusterEntropy, compareRuns, changedShare, meanConfidence, type Run, type RunComparison } from './run-comparison';
+export { scaleNearest, stageStrip, stageStripPng } from './stage-strip';
+export { encodeCocoPanopticPng, renderOverlay } from './export';

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { boundaries, panopticOverlay } from './panoptic-overlay';
+
+const photo = { width: 3, height: 2, channels: 3 as const, data: new Uint8Array([10, 20, 30, 10, 20, 30, 10, 20, 30, 100, 100, 100, 100, 100, 100, 100, 100, 100]) };
+const ids = new Int32Array([0, 1, 1, 2, 2, 1]);
+const colours = new Uint8Array([0, 0, 0, 255, 0, 0, 0, 0, 255]);
+
+describe('panopticOverlay', () => {
+  it('blends segment colours at the given opacity and leaves void as the photo', () => {
+    const out = panopticOverlay(photo, ids, colours, { opacity: 0.5, contours: false });
+    expect([...out.data.subarray(0, 4)]).toEqual([10, 20, 30, 255]);
+    expect([...out.data.subarray(4, 8)]).toEqual([133, 10, 15, 255]); // round(10*.5+255*.5)=132.5 -> 133
+    expect([...out.data.subarray(12, 16)]).toEqual([50, 50, 178, 255]);
+  });
+
+  it('shows pure segment colours at opacity 1, so pixels map back to ids', () => {
+    const out = panopticOverlay(photo, ids, colours, { opacity: 1, contours: false });
+    for (let p = 1; p < 6; p++) expect([...out.data.subarray(p * 4, p * 4 + 3)]).toEqual([...colours.subarray(ids[p] * 3, ids[p] * 3 + 3)]);
+  });
+
+  it('draws white contours on both sides of every boundary only', () => {
+    expect([...boundaries(new Int32Array([1, 1, 2, 1, 1, 2, 1, 1, 1]), 3, 3)]).toEqual([0, 1, 1, 0, 1, 1, 0, 0, 1]);
+    const out = panopticOverlay(photo, new Int32Array([1, 1, 1, 1, 1, 1]), colours, { opacity: 1, contours: true });
+    expect(out.data.every((v, i) => (i % 4 === 3 ? v === 255 : v === colours[3 + (i % 4)]))).toBe(true);
+  });
+
+  it('rejects a map of the wrong size', () => {
+    expect(() => panopticOverlay(photo, new Int32Array(5), colours, { opacity: 1, contours: false })).toThrow(RangeError);
+  });
+});

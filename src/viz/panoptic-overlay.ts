@@ -1,0 +1,50 @@
+import type { ColourTable, Pixels, RgbaImage } from './raster';
+import { rgbaImage } from './raster';
+
+export interface OverlayOptions {
+  /** 0 shows the photo, 1 only the segment colours. */
+  readonly opacity: number;
+  /** Outline segment boundaries in white. */
+  readonly contours: boolean;
+}
+
+/**
+ * Blends segment colours over the photo: `round(photo·(1−a) + colour·a)` on
+ * every pixel with a segment, the photo unchanged on void (id 0). Contour
+ * pixels (a 4-neighbour below or right in another segment, either side) are white.
+ */
+export function panopticOverlay(photo: Pixels, ids: Int32Array, colours: ColourTable, options: OverlayOptions): RgbaImage {
+  const { width, height } = photo;
+  if (ids.length !== width * height) throw new RangeError(`panoptic map has ${ids.length} pixels, photo ${width}x${height}`);
+  const out = rgbaImage(width, height);
+  const a = Math.min(1, Math.max(0, options.opacity));
+  const edge = options.contours ? boundaries(ids, width, height) : undefined;
+  for (let p = 0; p < ids.length; p++) {
+    const src = p * photo.channels;
+    const dst = p * 4;
+    const id = ids[p];
+    if (edge?.[p] === 1) {
+      out.data.fill(255, dst, dst + 4);
+      continue;
+    }
+    for (let c = 0; c < 3; c++) {
+      const base = photo.data[src + c];
+      out.data[dst + c] = id === 0 ? base : Math.round(base * (1 - a) + colours[id * 3 + c] * a);
+    }
+    out.data[dst + 3] = 255;
+  }
+  return out;
+}
+
+/** 1 where a pixel and its right or lower neighbour belong to different segments (both marked). */
+export function boundaries(ids: Int32Array, width: number, height: number): Uint8Array {
+  const edge = new Uint8Array(ids.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x;
+      if (x + 1 < width && ids[p] !== ids[p + 1]) edge[p] = edge[p + 1] = 1;
+      if (y + 1 < height && ids[p] !== ids[p + width]) edge[p] = edge[p + width] = 1;
+    }
+  }
+  return edge;
+}

@@ -1,0 +1,148 @@
+import type { BackendName, BackendReport } from '../backend';
+import type { LoadProgress, ModelSource } from '../loading/load-model';
+import type { ClassInfo, KMaXConfig } from '../model/config';
+import type { RgbImage, SegmentOptions, SegmentResult, Segmenter, StageEvent } from '../segmenter/types';
+import { CancelledError, rebuildError, UnknownRequestError, WorkerCrashedError } from './errors';
+import type { ModelFiles, Reply, ReplyValues, RequestPayloads, RequestType, WorkerEvent } from './protocol';
+
+/** The part of `Worker` the client uses (a loop-back to the handler in tests). */
+export interface WorkerLike {
+  postMessage(message: unknown, transfer: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<Reply>) => void): void;
+  addEventListener(type: 'error', listener: (event: ErrorEvent) => void): void;
+  terminate(): void;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  onLoadProgress?: (event: LoadProgress) => void;
+  onStage?: (event: StageEvent) => void;
+}
+
+interface CallOptions {
+  readonly transfer?: Transferable[];
+  readonly signal?: AbortSignal;
+  readonly onLoadProgress?: (event: LoadProgress) => void;
+  readonly onStage?: (event: StageEvent) => void;
+}
+
+/**
+ * The page side of the segmenter worker: numbers each request, keeps its
+ * resolver until the matching `return`/`throw`, routes progress to the
+ * caller and device-loss events to listeners.
+ */
+export class SegmenterWorkerConnection {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<(event: WorkerEvent) => void>();
+
+  constructor(private readonly worker: WorkerLike) {
+    worker.addEventListener('message', (event) => this.receive(event.data));
+    worker.addEventListener('error', (event) => this.failAll(new WorkerCrashedError(`the segmenter worker failed: ${event.message}`)));
+  }
+
+  /** Listens to device loss and recovery; returns the unsubscribe function. */
+  onEvent(listener: (event: WorkerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async load(source: ModelSource, options: { onProgress?: (event: LoadProgress) => void; backends?: readonly BackendName[] } = {}): Promise<WorkerSegmenterClient> {
+    const loaded = await this.call('load', { source, ...(options.backends === undefined ? {} : { backends: options.backends }) }, { ...(options.onProgress === undefined ? {} : { onLoadProgress: options.onProgress }) });
+    return new WorkerSegmenterClient(this, loaded.config, loaded.classes, loaded.backend);
+  }
+
+  async convert(fileName: string, bytes: Uint8Array): Promise<ModelFiles> {
+    const copy = bytes.slice();
+    return (await this.call('convert', { fileName, bytes: copy }, { transfer: [copy.buffer] })).files;
+  }
+
+  /** Destroys the worker's WebGPU device (debug and e2e hook). */
+  async loseDevice(): Promise<boolean> {
+    return (await this.call('loseDevice', {})).lost;
+  }
+
+  terminate(): void {
+    this.worker.terminate();
+    this.failAll(new CancelledError('the segmenter worker was stopped'));
+  }
+
+  /** Sends one request and resolves with its typed reply value. */
+  call<K extends RequestType>(type: K, payload: RequestPayloads[K], options: CallOptions = {}): Promise<ReplyValues[K]> {
+    const id = this.nextId++;
+    return new Promise<ReplyValues[K]>((resolve, reject) => {
+      if (options.signal?.aborted === true) {
+        reject(new CancelledError('cancelled before it was sent'));
+        return;
+      }
+      this.pending.set(id, {
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        ...(options.onLoadProgress === undefined ? {} : { onLoadProgress: options.onLoadProgress }),
+        ...(options.onStage === undefined ? {} : { onStage: options.onStage }),
+      });
+      options.signal?.addEventListener('abort', () => void this.call('cancel', { target: id }), { once: true });
+      this.worker.postMessage({ id, type, ...payload }, options.transfer ?? []);
+    });
+  }
+
+  private receive(reply: Reply): void {
+    switch (reply.kind) {
+      case 'deviceLost':
+      case 'recovered':
+        for (const listener of this.listeners) listener(reply);
+        return;
+      case 'loadProgress':
+        this.pending.get(reply.id)?.onLoadProgress?.(reply.event);
+        return;
+      case 'stage':
+        this.pending.get(reply.id)?.onStage?.(reply.event);
+        return;
+      case 'return':
+        this.settle(reply.id)?.resolve(reply.value);
+        return;
+      case 'throw':
+        this.settle(reply.id)?.reject(rebuildError(reply.error));
+        return;
+      default:
+        throw new UnknownRequestError(`unknown reply kind "${String((reply as { kind: unknown }).kind)}" from the worker`);
+    }
+  }
+
+  private settle(id: number): Pending | undefined {
+    const pending = this.pending.get(id);
+    this.pending.delete(id);
+    return pending;
+  }
+
+  private failAll(error: Error): void {
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+}
+
+/** Segment options on the page: the in-process ones plus an abort signal. */
+export type ClientSegmentOptions = SegmentOptions & { readonly signal?: AbortSignal };
+
+/** A model loaded in the worker, behind the same `Segmenter` interface as the in-process one. */
+export class WorkerSegmenterClient implements Segmenter {
+  constructor(
+    private readonly connection: SegmenterWorkerConnection,
+    readonly config: KMaXConfig,
+    readonly classes: readonly ClassInfo[],
+    readonly backend: BackendReport,
+  ) {}
+
+  async segment(image: RgbImage, options: ClientSegmentOptions = {}): Promise<SegmentResult> {
+    const { onProgress, signal, ...wire } = options;
+    // The pixels are copied once so that the caller's image survives the transfer.
+    const data = image.data.slice();
+    const call: CallOptions = { transfer: [data.buffer], ...(signal === undefined ? {} : { signal }), ...(onProgress === undefined ? {} : { onStage: onProgress }) };
+    return this.connection.call('segment', { image: { width: image.width, height: image.height, channels: image.channels, data }, options: wire }, call);
+  }
+
+  dispose(): void {
+    void this.connection.call('unload', {}).catch(() => undefined);
+  }
+}

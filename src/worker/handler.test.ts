@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import type { BackendReport, DeviceLoss } from '../backend';
+import type { ModelSource } from '../loading/load-model';
+import type { KMaXConfig } from '../model/config';
+import type { RgbImage, SegmentOptions, SegmentResult, Segmenter } from '../segmenter/types';
+import { SegmenterWorkerConnection, type WorkerLike } from './client';
+import { CancelledError, DeviceLostError, NoModelError, RemoteError, UnknownRequestError } from './errors';
+import { SegmenterWorkerHandler, type HandlerEnvironment } from './handler';
+import type { Reply, Request } from './protocol';
+
+const CONFIG = { name: 'fake' } as KMaXConfig;
+const WEBGPU: BackendReport = { backend: 'webgpu', skipped: [], adapter: 'fake' };
+
+/** A segmenter whose panoptic ids are the red channel, so results can be checked. */
+class FakeSegmenter implements Segmenter {
+  readonly config = CONFIG;
+  readonly classes = [{ id: 0, datasetId: 1, name: 'thing', isThing: true, color: [1, 2, 3] as const }];
+  disposed = false;
+  calls = 0;
+  constructor(
+    readonly generation: number,
+    private readonly hooks: { beforeSegment?: () => Promise<void> | void } = {},
+  ) {}
+  async segment(image: RgbImage, options?: SegmentOptions): Promise<SegmentResult> {
+    this.calls++;
+    await this.hooks.beforeSegment?.();
+    if (this.disposed) throw new Error('segmenter used after dispose');
+    options?.onProgress?.({ stage: 'backbone', index: 0, total: 2 });
+    const ids = new Int32Array(image.width * image.height).map((_, p) => image.data[p * image.channels] + this.generation * 1000);
+    return { panoptic: { width: image.width, height: image.height, ids, segments: [] }, timings: [], inputSize: [image.height, image.width] };
+  }
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+function harness(options: { beforeSegment?: () => Promise<void> | void } = {}) {
+  const posted: { reply: Reply; transfer: Transferable[] }[] = [];
+  let onLost: ((loss: DeviceLoss) => void) | undefined;
+  const segmenters: FakeSegmenter[] = [];
+  const log: string[] = [];
+  const env: HandlerEnvironment = {
+    post: (reply, transfer) => posted.push({ reply, transfer }),
+    chooseBackend: async () => {
+      log.push('choose');
+      return WEBGPU;
+    },
+    restartBackend: async () => {
+      log.push('restart');
+      return { ...WEBGPU, adapter: 'fresh' };
+    },
+    watchDeviceLoss: (cb) => {
+      onLost = cb;
+    },
+    loseDevice: () => {
+      onLost?.({ reason: 'destroyed', message: 'test' });
+      return true;
+    },
+    loadSegmenter: async (source: ModelSource, { onProgress }) => {
+      log.push(`load ${source.kind === 'url' ? source.url : 'files'}`);
+      onProgress({ status: 'initiate', loaded: 0, total: 10 });
+      onProgress({ status: 'ready', loaded: 10, total: 10 });
+      const s = new FakeSegmenter(segmenters.length, options);
+      segmenters.push(s);
+      return s;
+    },
+  };
+  const handler = new SegmenterWorkerHandler(env);
+  const replyTo = (id: number) => posted.find((p) => (p.reply.kind === 'return' || p.reply.kind === 'throw') && p.reply.id === id);
+  return { env, handler, posted, segmenters, log, replyTo };
+}
+
+const IMAGE: RgbImage = { width: 2, height: 1, channels: 3, data: new Uint8Array([7, 0, 0, 9, 0, 0]) };
+const load = (id: number): Request => ({ id, type: 'load', source: { kind: 'url', url: '/models/demo/model.json' } });
+const segment = (id: number): Request => ({ id, type: 'segment', image: IMAGE, options: { stages: true } });
+
+describe('SegmenterWorkerHandler', () => {
+  it('answers a load with the model and backend, after out-of-band progress', async () => {
+    const { handler, posted } = harness();
+    await handler.handle(load(1));
+    expect(posted.map((p) => p.reply.kind)).toEqual(['loadProgress', 'loadProgress', 'return']);
+    const last = posted[2].reply;
+    expect(last).toMatchObject({ kind: 'return', id: 1, type: 'load', value: { config: CONFIG, backend: WEBGPU } });
+  });
+
+  it('returns the segment result with its buffers as transferables and stage events by id', async () => {
+    const { handler, posted, replyTo } = harness();
+    await handler.handle(load(1));
+    await handler.handle(segment(2));
+    const reply = replyTo(2);
+    expect(reply?.reply.kind).toBe('return');
+    if (reply?.reply.kind !== 'return' || reply.reply.type !== 'segment') throw new Error('no segment reply');
+    expect([...reply.reply.value.panoptic.ids]).toEqual([7, 9]);
+    expect(reply.transfer).toEqual([reply.reply.value.panoptic.ids.buffer]);
+    expect(posted.some((p) => p.reply.kind === 'stage' && p.reply.id === 2 && p.reply.event.stage === 'backbone')).toBe(true);
+  });
+
+  it('serialises errors with their class name and answers unknown types explicitly', async () => {
+    const { handler, replyTo } = harness();
+    await handler.handle(segment(3));
+    expect(replyTo(3)?.reply).toMatchObject({ kind: 'throw', id: 3, error: { name: 'NoModelError', message: expect.stringMatching(/choose a model/) } });
+    await handler.handle({ id: 4, type: 'explode' } as unknown as Request);
+    expect(replyTo(4)?.reply).toMatchObject({ kind: 'throw', error: { name: 'UnknownRequestError', message: 'unknown request type "explode"' } });
+    await handler.handle({ id: 5, type: 'convert', fileName: 'x.pth', bytes: new Uint8Array(1) });
+    expect(replyTo(5)?.reply).toMatchObject({ kind: 'throw', error: { name: 'UnknownRequestError' } });
+  });
+
+  it('drops the result of a cancelled request and never starts a cancelled queued one', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { handler, replyTo, segmenters } = harness({ beforeSegment: () => gate });
+    await handler.handle(load(1));
+    const running = handler.handle(segment(2));
+    const queued = handler.handle(segment(3));
+    while (segmenters[0].calls === 0) await Promise.resolve();
+    await handler.handle({ id: 4, type: 'cancel', target: 2 });
+    await handler.handle({ id: 5, type: 'cancel', target: 3 });
+    expect(replyTo(4)?.reply).toMatchObject({ kind: 'return', value: { cancelled: true } });
+    release();
+    await Promise.all([running, queued]);
+    expect(replyTo(2)?.reply).toMatchObject({ kind: 'throw', error: { name: 'CancelledError', message: expect.stringMatching(/result was dropped/) } });
+    expect(replyTo(3)?.reply).toMatchObject({ kind: 'throw', error: { name: 'CancelledError', message: expect.stringMatching(/before it started/) } });
+    expect(segmenters[0].calls).toBe(1);
+    await handler.handle({ id: 6, type: 'cancel', target: 2 });
+    expect(replyTo(6)?.reply).toMatchObject({ kind: 'return', value: { cancelled: false } });
+  });
+
+  it('recovers from a device loss between requests: new backend, model reloaded, same answer', async () => {
+    const { handler, posted, replyTo, segmenters, log } = harness();
+    await handler.handle(load(1));
+    await handler.handle({ id: 2, type: 'loseDevice' });
+    await handler.handle(segment(3));
+    expect(log).toEqual(['choose', 'load /models/demo/model.json', 'restart', 'load /models/demo/model.json']);
+    expect(segmenters[0].disposed).toBe(true);
+    const kinds = posted.map((p) => p.reply.kind);
+    expect(kinds.indexOf('deviceLost')).toBeLessThan(kinds.indexOf('recovered'));
+    expect(posted.find((p) => p.reply.kind === 'recovered')?.reply).toEqual({ kind: 'recovered', backend: { ...WEBGPU, adapter: 'fresh' } });
+    const reply = replyTo(3)?.reply;
+    if (reply?.kind !== 'return' || reply.type !== 'segment') throw new Error('segment failed');
+    expect([...reply.value.panoptic.ids]).toEqual([1007, 1009]);
+  });
+
+  it('re-runs a segment whose device was lost while it ran', async () => {
+    let loseNow: (() => void) | undefined;
+    const { handler, replyTo, log } = harness({
+      beforeSegment: () => {
+        if (loseNow === undefined) return;
+        const lose = loseNow;
+        loseNow = undefined;
+        lose();
+        throw new Error('mapAsync: device lost');
+      },
+    });
+    await handler.handle(load(1));
+    loseNow = () => void handler.handle({ id: 9, type: 'loseDevice' });
+    await handler.handle(segment(2));
+    expect(log.filter((l) => l === 'restart')).toHaveLength(1);
+    const reply = replyTo(2)?.reply;
+    if (reply?.kind !== 'return' || reply.type !== 'segment') throw new Error(`expected a result, got ${JSON.stringify(reply)}`);
+    expect([...reply.value.panoptic.ids]).toEqual([1007, 1009]);
+  });
+});
+
+describe('SegmenterWorkerConnection with WorkerSegmenterClient, looped back to the handler', () => {
+  function loopBack(env?: Partial<HandlerEnvironment>) {
+    const h = harness();
+    const listeners: ((event: MessageEvent<Reply>) => void)[] = [];
+    const handler = new SegmenterWorkerHandler({
+      ...h.env,
+      ...env,
+      // Replies are cloned as postMessage would, and delivered asynchronously.
+      post: (reply) => queueMicrotask(() => listeners.forEach((l) => l({ data: structuredClone(reply) } as MessageEvent<Reply>))),
+    });
+    const worker: WorkerLike = {
+      postMessage: (message) => void handler.handle(structuredClone(message) as Request),
+      addEventListener: (type: string, listener: (event: never) => void) => {
+        if (type === 'message') listeners.push(listener as (event: MessageEvent<Reply>) => void);
+      },
+      terminate: () => undefined,
+    };
+    return new SegmenterWorkerConnection(worker);
+  }
+
+  it('implements Segmenter over the protocol and rebuilds typed errors', async () => {
+    const connection = loopBack();
+    const progress: string[] = [];
+    const segmenter = await connection.load({ kind: 'url', url: '/m/model.json' }, { onProgress: (e) => progress.push(e.status) });
+    expect(progress).toEqual(['initiate', 'ready']);
+    expect(segmenter.backend).toEqual(WEBGPU);
+    const stages: string[] = [];
+    const result = await segmenter.segment(IMAGE, { onProgress: (e) => stages.push(e.stage) });
+    expect([...result.panoptic.ids]).toEqual([7, 9]);
+    expect(stages).toEqual(['backbone']);
+    expect(IMAGE.data.byteLength).toBe(6); // the caller's pixels were not transferred away
+    const lost: string[] = [];
+    connection.onEvent((e) => lost.push(e.kind));
+    expect(await connection.loseDevice()).toBe(true);
+    expect((await segmenter.segment(IMAGE)).panoptic.ids[0]).toBe(1007);
+    expect(lost).toEqual(['deviceLost', 'recovered']);
+    await expect(connection.convert('model.pth', new Uint8Array(4))).rejects.toBeInstanceOf(UnknownRequestError);
+  });
+
+  it('rejects with CancelledError when the signal aborts, and with RemoteError for foreign errors', async () => {
+    const connection = loopBack({
+      loadSegmenter: async () => {
+        throw new TypeError('bad shard');
+      },
+    });
+    const failure = await connection.load({ kind: 'url', url: '/m/model.json' }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(RemoteError);
+    expect(failure).toMatchObject({ name: 'TypeError', message: 'bad shard' });
+    expect((failure as Error).stack).toMatch(/bad shard/);
+    const noModel = await connection.call('segment', { image: IMAGE, options: {} }).catch((e: unknown) => e);
+    expect(noModel).toBeInstanceOf(NoModelError);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(connection.call('segment', { image: IMAGE, options: {} }, { signal: controller.signal })).rejects.toBeInstanceOf(CancelledError);
+    expect(new DeviceLostError('x').name).toBe('DeviceLostError');
+  });
+});

@@ -1,0 +1,165 @@
+import type { BackendName, BackendReport, DeviceLoss } from '../backend';
+import type { LoadProgress, ModelSource } from '../loading/load-model';
+import type { Segmenter } from '../segmenter/types';
+import { CancelledError, DeviceLostError, NoModelError, serialiseError, UnknownRequestError } from './errors';
+import type { Empty, LoadedModel, ModelFiles, Reply, ReplyValues, Request, RequestOf, RequestType } from './protocol';
+import { transferablesOf } from './transferables';
+
+/** What the handler needs from its surroundings; the worker entry passes the real ones, tests fakes. */
+export interface HandlerEnvironment {
+  post(reply: Reply, transfer: Transferable[]): void;
+  chooseBackend(order?: readonly BackendName[]): Promise<BackendReport>;
+  /** Replaces a lost device's backend with a fresh one. */
+  restartBackend(): Promise<BackendReport>;
+  watchDeviceLoss(onLost: (loss: DeviceLoss) => void): void;
+  loseDevice(): boolean;
+  loadSegmenter(source: ModelSource, options: { onProgress: (event: LoadProgress) => void }): Promise<Segmenter>;
+  convertCheckpoint?(fileName: string, bytes: Uint8Array): Promise<ModelFiles>;
+}
+
+type Handlers = { [K in RequestType]: (request: RequestOf<K>) => Promise<ReplyValues[K]> };
+
+/**
+ * The worker side of the segmenter: owns the in-process segmenter, runs one
+ * request at a time in arrival order, and answers each with `return` or
+ * `throw` under the request's id. Load progress, stage events and device loss
+ * go out as separate events.
+ */
+export class SegmenterWorkerHandler {
+  private segmenter: Segmenter | undefined;
+  private source: ModelSource | undefined;
+  private backend: BackendReport | undefined;
+  private lost: DeviceLoss | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Ids of queued or running requests that may still be cancelled, and whether they were. */
+  private readonly cancellable = new Map<number, { cancelled: boolean }>();
+
+  private readonly handlers: Handlers = {
+    load: (r) => this.serially(r.id, () => this.load(r)),
+    segment: (r) => this.serially(r.id, () => this.segment(r)),
+    convert: (r) => this.serially(r.id, () => this.convert(r)),
+    unload: (r) => this.serially(r.id, async () => this.unload()),
+    cancel: async (r) => ({ cancelled: this.cancel(r.target) }),
+    loseDevice: async () => {
+      if (this.segmenter === undefined) throw new NoModelError();
+      return { lost: this.env.loseDevice() };
+    },
+  };
+
+  constructor(private readonly env: HandlerEnvironment) {}
+
+  /** Entry point for `self.onmessage`. */
+  async handle(request: Request): Promise<void> {
+    const handler = this.handlers[request.type] as ((r: Request) => Promise<ReplyValues[RequestType]>) | undefined;
+    try {
+      if (handler === undefined) throw new UnknownRequestError(`unknown request type "${String(request.type)}"`);
+      const value = await handler(request);
+      this.env.post({ kind: 'return', id: request.id, type: request.type, value } as Reply, transferablesOf(value));
+    } catch (error) {
+      this.env.post({ kind: 'throw', id: request.id, error: serialiseError(error) }, []);
+    }
+  }
+
+  /** Queues `task` behind earlier requests; a cancelled request throws CancelledError instead of answering. */
+  private serially<T>(id: number, task: () => Promise<T>): Promise<T> {
+    const state = { cancelled: false };
+    this.cancellable.set(id, state);
+    const run = async (): Promise<T> => {
+      try {
+        if (state.cancelled) throw new CancelledError(`request ${id} was cancelled before it started`);
+        const value = await task();
+        if (state.cancelled) throw new CancelledError(`request ${id} was cancelled; its result was dropped`);
+        return value;
+      } finally {
+        this.cancellable.delete(id);
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private cancel(target: number): boolean {
+    const state = this.cancellable.get(target);
+    if (state === undefined) return false;
+    state.cancelled = true;
+    return true;
+  }
+
+  private async load(request: RequestOf<'load'>): Promise<LoadedModel> {
+    this.unload();
+    if (this.backend === undefined) {
+      this.backend = await this.env.chooseBackend(request.backends);
+      this.env.watchDeviceLoss((loss) => this.onDeviceLost(loss));
+    }
+    const onProgress = (event: LoadProgress): void => this.env.post({ kind: 'loadProgress', id: request.id, event }, []);
+    this.segmenter = await this.env.loadSegmenter(request.source, { onProgress });
+    this.source = request.source;
+    return { config: this.segmenter.config, classes: this.segmenter.classes, backend: this.backend };
+  }
+
+  private unload(): Empty {
+    this.segmenter?.dispose();
+    this.segmenter = undefined;
+    this.source = undefined;
+    return {};
+  }
+
+  private async segment(request: RequestOf<'segment'>) {
+    const options = { ...request.options, onProgress: (event: { stage: string; index: number; total: number }) => this.env.post({ kind: 'stage', id: request.id, event }, []) };
+    return this.withRecovery(() => {
+      if (this.segmenter === undefined) throw new NoModelError();
+      return this.segmenter.segment(request.image, options);
+    });
+  }
+
+  private async convert(request: RequestOf<'convert'>): Promise<{ files: ModelFiles }> {
+    if (this.env.convertCheckpoint === undefined) throw new UnknownRequestError('checkpoint conversion is not available in this build');
+    return { files: await this.env.convertCheckpoint(request.fileName, request.bytes) };
+  }
+
+  /**
+   * Runs `task`; if the device was lost before or during it, rebuilds the
+   * backend and the model and runs it once more.
+   */
+  private async withRecovery<T>(task: () => Promise<T>): Promise<T> {
+    if (this.lost !== undefined) await this.recover();
+    try {
+      return await task();
+    } catch (error) {
+      // The device's `lost` promise may settle just after the failing read-back.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (this.lost === undefined) throw error;
+      await this.recover();
+      return task();
+    }
+  }
+
+  private onDeviceLost(loss: DeviceLoss): void {
+    this.lost = loss;
+    this.env.post({ kind: 'deviceLost', loss }, []);
+    // Recover in the queue so that no request runs on the dead device meanwhile.
+    this.queue = this.queue.then(() => (this.lost === undefined ? undefined : this.recover())).catch(() => undefined);
+  }
+
+  private async recover(): Promise<void> {
+    const loss = this.lost;
+    const source = this.source;
+    if (loss === undefined || source === undefined) return;
+    try {
+      this.segmenter?.dispose();
+    } catch {
+      // Its tensors lived on the dead device; nothing left to free.
+    }
+    this.segmenter = undefined;
+    try {
+      this.backend = await this.env.restartBackend();
+      this.env.watchDeviceLoss((next) => this.onDeviceLost(next));
+      this.segmenter = await this.env.loadSegmenter(source, { onProgress: () => undefined });
+    } catch (error) {
+      throw new DeviceLostError(`the GPU device was lost (${loss.reason}: ${loss.message}) and could not be restarted: ${serialiseError(error).message}`);
+    }
+    this.lost = undefined;
+    this.env.post({ kind: 'recovered', backend: this.backend }, []);
+  }
+}

@@ -1,0 +1,91 @@
+"""The committed fixtures are self-consistent: each checkpoint, loaded into a model built from
+its config.json, reproduces every golden tensor from test-image.png."""
+import json
+import sys
+import unittest
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).parent))
+from kmax_ref import KMaXDeepLab, load_config  # noqa: E402
+from kmax_ref.postprocess import masks_to_original, panoptic_inference, semantic_inference  # noqa: E402
+from kmax_ref.preprocess import preprocess  # noqa: E402
+from make_fixtures import DATASETS, FIXTURES, MODES, ROOT, argmax_margin, hwc  # noqa: E402
+
+
+def regenerate(folder: Path) -> dict:
+    """Golden name -> array, recomputed from the fixture's own files."""
+    config = load_config(folder / 'config.json')
+    model = KMaXDeepLab(config)
+    checkpoint = torch.load(folder / 'checkpoint.pth')
+    model.load_state_dict(checkpoint['model'], strict=True)
+    model.eval()
+    image = np.asarray(Image.open(ROOT / 'test-image.png').convert('RGB'))
+    x = preprocess(image, config['inputSize'])
+    things = {c['id'] for c in DATASETS[config['dataset']]['classes'] if c['isthing']}
+    result = {'input': hwc(x)}
+    for mode in MODES:
+        prefix = '' if mode == 'kmeans' else f'{mode}/'
+        with torch.no_grad():
+            out = model(x, attention=mode)
+        for name, feature in out['features'].items():
+            result[f'backbone/{name}'] = hwc(feature)
+        for index, stage in enumerate(out['decoder']):
+            result['pixel_decoder/' + ['os32', 'os16', 'os8', 'os4', 'stage4'][index]] = hwc(stage)
+        for index, layer in enumerate(out['layers']):
+            result[f'{prefix}stage{index}/class_logits'] = layer['class_logits'][0].numpy()
+            result[f'{prefix}stage{index}/mask_logits'] = hwc(layer['mask_logits'])
+            assignment, margin = argmax_margin(layer['mask_logits'])
+            result[f'{prefix}stage{index}/assignment'] = assignment.numpy()
+            result[f'{prefix}stage{index}/margin'] = margin.numpy()
+        result[f'{prefix}pred_logits'] = out['pred_logits'][0].numpy()
+        result[f'{prefix}pred_masks'] = hwc(out['pred_masks'])
+        masks = masks_to_original(out['pred_masks'][0], config['inputSize'], image.shape[:2])
+        result[f'{prefix}panoptic'] = panoptic_inference(out['pred_logits'][0], masks, things, config['postprocess'])[0].numpy()
+        result[f'{prefix}semantic'] = semantic_inference(out['pred_logits'][0], masks).numpy()
+    return result
+
+
+class Fixtures(unittest.TestCase):
+    def test_every_golden_is_reproduced(self):
+        for name in FIXTURES:
+            folder = ROOT / name
+            index = json.loads((folder / 'golden' / 'index.json').read_text())
+            fresh = regenerate(folder)
+            required = ['input', 'backbone/res2', 'backbone/res5', 'pixel_decoder/os4', 'stage5/assignment',
+                        'stage0/margin', 'pred_logits', 'pred_masks', 'softmax/pred_masks',
+                        'cluster-softmax/stage3/mask_logits']
+            if load_config(folder / 'config.json')['processing'] == 'pytorch':
+                required += ['panoptic', 'semantic', 'softmax/panoptic', 'cluster-softmax/panoptic']
+            for key in required:
+                self.assertIn(key, index, f'{name}: {key}')
+            for key, entry in index.items():
+                stored = np.load(folder / 'golden' / entry['file'])
+                self.assertEqual(list(stored.shape), entry['shape'], f'{name}/{key}')
+                self.assertEqual(str(stored.dtype), entry['dtype'], f'{name}/{key}')
+                if stored.dtype == np.int32:
+                    np.testing.assert_array_equal(stored, fresh[key], err_msg=f'{name}/{key}')
+                else:
+                    np.testing.assert_allclose(stored, fresh[key], rtol=1e-5, atol=1e-5, err_msg=f'{name}/{key}')
+
+    def test_checkpoints_have_the_official_envelope(self):
+        for name in FIXTURES:
+            checkpoint = torch.load(ROOT / name / 'checkpoint.pth')
+            self.assertEqual(sorted(checkpoint), ['iteration', 'model'])
+            keys = list(checkpoint['model'])
+            self.assertTrue(any(k.endswith('num_batches_tracked') for k in keys))
+            self.assertTrue(any('_auxiliary_semantic_predictor' in k for k in keys))
+            self.assertTrue(any('._predcitor.' in k for k in keys))
+
+    def test_k_means_margins_clear_float_noise(self):
+        for name in FIXTURES:
+            for stage in range(6):
+                margin = np.load(ROOT / name / 'golden' / f'stage{stage}' / 'margin.npy')
+                self.assertGreater(float(margin.min()), 1e-3, f'{name} stage{stage}')
+
+
+if __name__ == '__main__':
+    unittest.main()
