@@ -30,7 +30,9 @@ def main() -> None:
     run.log(f"device={args.device} threads={args.threads} params={sum(p.numel() for p in run.model.parameters())}")
     run.train()
     run.log(f"official checkpoint: {run.save_official()}")
-    run.log(f"final eval on {args.eval_images} held-out images: " + format_pq(run.evaluate(args.eval_images)))
+    for attention in ("kmeans", "softmax"):
+        result = run.evaluate(args.eval_images, attention=attention)
+        run.log(f"final eval, {attention} attention, {args.eval_images} held-out images: " + format_pq(result))
     run.log(f"wall time this invocation {time.time() - start:.0f}s, training compute total {run.elapsed:.0f}s")
 
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { toFloat16Bits } from '../loading/float16';
 import { PRESETS } from '../model/presets';
 import { convertCheckpoint, type ConvertProgress } from './convert';
 import { DisallowedGlobalError, UnmappedKeysError } from './errors';
@@ -15,10 +14,10 @@ function officialCheckpoint(file: 'kmax_r50_keys.json' | 'kmax_convnext_tiny_key
 }
 
 describe('convertCheckpoint on checkpoints with the official keys and shapes', () => {
-  it('converts COCO R50 with no unmapped or missing key, detects coco-r50, writes float16', async () => {
+  it('converts COCO R50 with no unmapped or missing key, detects coco-r50', async () => {
     const { keys, bytes } = officialCheckpoint('kmax_r50_keys.json');
     const events: ConvertProgress[] = [];
-    const result = await convertCheckpoint(bytes, { fileName: 'kmax_r50.pth', float16: true, onProgress: (e) => events.push(e) });
+    const result = await convertCheckpoint(bytes, { fileNames: ['kmax_r50.pth'], onProgress: (e) => events.push(e) });
 
     expect(result.config).toBe(PRESETS['coco-r50']);
     expect(result.classes).toHaveLength(133);
@@ -29,21 +28,18 @@ describe('convertCheckpoint on checkpoints with the official keys and shapes', (
     expect(result.dropped).toHaveLength(1417 - inference.length);
 
     // Every tensor is element [..., j] = j in PT layout; check where the engine layout put it.
-    expect(result.dtype).toBe('float16');
     const stem = result.tensors.get('backbone.stem.conv1.weight')!;
     expect(stem.shape).toEqual([7, 7, 3, 64]); // HWIO; PT last axis (kw) is now axis 1
     for (const [h, w, i, o] of [[0, 0, 0, 0], [3, 6, 2, 63], [6, 5, 1, 17]]) {
-      expect(stem.data[((h * 7 + w) * 3 + i) * 64 + o]).toBe(toFloat16Bits(w));
+      expect(stem.data[((h * 7 + w) * 3 + i) * 64 + o]).toBe(w);
     }
     const centres = result.tensors.get('sem_seg_head.predictor._cluster_centers.weight')!;
     expect(centres.shape).toEqual([128, 256]);
-    expect(centres.data[100 * 256 + 7]).toBe(toFloat16Bits(100)); // [k, c] = PT [c, k] = k
+    expect(centres.data[100 * 256 + 7]).toBe(100); // [k, c] = PT [c, k] = k
 
     expect(result.provenance).toMatchObject({
       source: 'pytorch',
-      fileName: 'kmax_r50.pth',
-      bytes: bytes.byteLength,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
+      files: [{ name: 'kmax_r50.pth', bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') }],
     });
     expect(events[0]).toEqual({ status: 'read', loaded: bytes.byteLength, total: bytes.byteLength });
     const converted = events.filter((e) => e.status === 'convert').map((e) => e.converted);
@@ -54,10 +50,11 @@ describe('convertCheckpoint on checkpoints with the official keys and shapes', (
   it('converts COCO ConvNeXt-T from a Blob, detecting coco-convnext-t, float32', async () => {
     const { keys, bytes } = officialCheckpoint('kmax_convnext_tiny_keys.json');
     const reads: number[] = [];
-    const result = await convertCheckpoint(new Blob([bytes]), {
+    const result = await convertCheckpoint(new File([bytes as Uint8Array<ArrayBuffer>], 'convnext.pth'), {
       onProgress: (e) => e.status === 'read' && reads.push(e.loaded),
     });
     expect(result.config).toBe(PRESETS['coco-convnext-t']);
+    expect(result.provenance.files.map((f) => f.name)).toEqual(['convnext.pth']);
     const inference = [...keys].filter(([, k]) => isInferenceKey(k)).map(([name]) => name);
     expect([...result.tensors.keys()]).toEqual(inference);
     expect(result.dropped.length + inference.length).toBe(keys.size);
@@ -81,13 +78,13 @@ describe('convertCheckpoint on checkpoints with the official keys and shapes', (
 describe('convertCheckpoint on bad files', () => {
   it('names what is wrong', async () => {
     await expect(convertCheckpoint(new TextEncoder().encode('hello, not a checkpoint'))).rejects.toThrow(
-      /not a kMaX-DeepLab PyTorch checkpoint/,
+      /not a kMaX-DeepLab checkpoint: expected a PyTorch torch\.save file/,
     );
     const views = fixture('views.pt');
     await expect(convertCheckpoint(views.subarray(0, views.byteLength - 100))).rejects.toThrow(/truncated/);
     await expect(convertCheckpoint(fixture('disallowed_global.pt'))).rejects.toThrow(DisallowedGlobalError);
     await expect(convertCheckpoint(fixture('legacy.pt'))).rejects.toThrow(/legacy \(pre-1\.6/);
-    await expect(convertCheckpoint(fixture('bare_module.pt'))).rejects.toThrow(/not a kMaX-DeepLab checkpoint/);
+    await expect(convertCheckpoint(fixture('bare_module.pt'))).rejects.toThrow(UnmappedKeysError);
     await expect(convertCheckpoint(fixture('bare_module.pt'), { config: PRESETS['coco-r50'] })).rejects.toThrow(
       UnmappedKeysError,
     );

@@ -3,17 +3,21 @@ import type {
   BackboneFeature,
   KMaXConfig,
   PixelDecoderStageConfig,
+  ResNetConfig,
   TransformerDecoderConfig,
 } from '../model/config';
 import { POSTPROCESS, PRESETS } from '../model/presets';
 import { CheckpointFormatError } from './errors';
 
 /**
- * The kMaX-DeepLab variant of a PyTorch state dict, read from its keys and shapes
- * alone (never from the file name): backbone family and sizes, decoder stages and
- * input order, transformer widths, K and the dataset. When the result equals an
- * official preset, the preset itself is returned (so official files get the official
- * name, input size and thresholds).
+ * The kMaX-DeepLab variant of a checkpoint, read from the keys and shapes of its
+ * engine tensors alone (never from the file name): backbone family and sizes, decoder
+ * stages and input order, transformer widths, K and the dataset. Works on engine
+ * tensors so that every checkpoint format is detected by this one function. In engine
+ * layouts a weight's output width is always its last axis and its input width the one
+ * before (conv HWIO, Conv1d/Linear [in,out], norms [C]); cluster centres are [K,C].
+ * When the result equals an official preset, the preset itself is returned (so
+ * official files get the official name, input size and thresholds).
  */
 
 export interface ShapeOf {
@@ -22,8 +26,18 @@ export interface ShapeOf {
 
 type Shapes = ReadonlyMap<string, ShapeOf>;
 
+export interface DetectOptions {
+  /**
+   * Which ResNet the weights were trained in: the names and shapes are the same, the
+   * maths differ (spec 3.2, T23), so only the file's format tells. Default 'pytorch'.
+   */
+  readonly resnetVariant?: ResNetConfig['variant'];
+}
+
 const DECODER = 'sem_seg_head.pixel_decoder';
 const HEAD = 'sem_seg_head.predictor';
+/** The final class head's bias: C+1 entries, void last. */
+export const FINAL_CLASS_BIAS = `${HEAD}._predcitor._transformer_class_head.conv.bias`;
 
 /** Dataset by number of non-void classes (spec 9). */
 const DATASETS: Readonly<Record<number, { key: 'coco' | 'cityscapes' | 'ade20k'; dataset: string; inputSize: [number, number] }>> = {
@@ -35,11 +49,16 @@ const DATASETS: Readonly<Record<number, { key: 'coco' | 'cityscapes' | 'ade20k';
 /** Input size for models of other datasets: weights do not fix it; 641 is the smallest official size. */
 const DEFAULT_INPUT_SIZE: [number, number] = [641, 641];
 
-export function detectConfig(shapes: Shapes): KMaXConfig {
-  const backbone = detectBackbone(shapes);
+/** The dataset a class head of `numClasses` (+ void) rows belongs to: an official one, else `custom-N`. */
+export function datasetOfClassCount(numClasses: number): string {
+  return DATASETS[numClasses]?.dataset ?? `custom-${numClasses}`;
+}
+
+export function detectConfig(shapes: Shapes, options: DetectOptions = {}): KMaXConfig {
+  const backbone = detectBackbone(shapes, options.resnetVariant ?? 'pytorch');
   const stages = detectDecoderStages(shapes);
   const inputs = detectDecoderInputs(shapes, backbone, stages.length);
-  const numClasses = dim(shapes, `${HEAD}._predcitor._transformer_class_head.conv.weight`, 0) - 1;
+  const numClasses = out(shapes, FINAL_CLASS_BIAS) - 1;
   const known = DATASETS[numClasses];
   const detected: KMaXConfig = {
     name: '',
@@ -47,29 +66,29 @@ export function detectConfig(shapes: Shapes): KMaXConfig {
     pixelDecoder: { inputs, stages, axialHeads: detectAxialHeads(shapes, stages) },
     transformerDecoder: detectTransformerDecoder(shapes, stages),
     predictor: {
-      headChannels: dim(shapes, `${HEAD}._predcitor._pixel_space_head_conv1bnact.conv.weight`, 0),
-      embeddingChannels: dim(shapes, `${HEAD}._predcitor._pixel_space_head_last_convbn.conv.weight`, 0),
+      headChannels: out(shapes, `${HEAD}._predcitor._pixel_space_head_conv1bnact.conv.weight`),
+      embeddingChannels: out(shapes, `${HEAD}._predcitor._pixel_space_head_last_convbn.conv.weight`),
     },
     numClasses,
     inputSize: known?.inputSize ?? DEFAULT_INPUT_SIZE,
     processing: 'pytorch',
     postprocess: POSTPROCESS[known?.key ?? 'coco'],
-    dataset: known?.dataset ?? `custom-${numClasses}`,
+    dataset: datasetOfClassCount(numClasses),
   };
   const preset = Object.values(PRESETS).find((p) => sameArchitecture(p, detected));
   return preset ?? { ...detected, name: describe(detected) };
 }
 
-function detectBackbone(shapes: Shapes): BackboneConfig {
+function detectBackbone(shapes: Shapes, variant: ResNetConfig['variant']): BackboneConfig {
   if (shapes.has('backbone.stem.conv1.weight')) {
     const stages = [2, 3, 4, 5] as const;
     return {
       type: 'resnet',
-      variant: 'pytorch',
-      stemChannels: dim(shapes, 'backbone.stem.conv1.weight', 0),
+      variant,
+      stemChannels: out(shapes, 'backbone.stem.conv1.weight'),
       depths: tuple4(stages.map((s) => count(shapes, (b) => `backbone.res${s}.${b}.conv1.weight`))),
-      bottleneckChannels: tuple4(stages.map((s) => dim(shapes, `backbone.res${s}.0.conv1.weight`, 0))),
-      outChannels: tuple4(stages.map((s) => dim(shapes, `backbone.res${s}.0.conv3.weight`, 0))),
+      bottleneckChannels: tuple4(stages.map((s) => out(shapes, `backbone.res${s}.0.conv1.weight`))),
+      outChannels: tuple4(stages.map((s) => out(shapes, `backbone.res${s}.0.conv3.weight`))),
     };
   }
   if (shapes.has('backbone.downsample_layers.0.0.weight')) {
@@ -77,7 +96,7 @@ function detectBackbone(shapes: Shapes): BackboneConfig {
     return {
       type: 'convnext',
       depths: tuple4(stages.map((i) => count(shapes, (j) => `backbone.stages.${i}.${j}.dwconv.weight`))),
-      dims: tuple4(stages.map((i) => dim(shapes, `backbone.downsample_layers.${i}.${i === 0 ? 0 : 1}.weight`, 0))),
+      dims: tuple4(stages.map((i) => out(shapes, `backbone.downsample_layers.${i}.${i === 0 ? 0 : 1}.weight`))),
     };
   }
   throw new CheckpointFormatError(
@@ -93,7 +112,7 @@ function detectDecoderStages(shapes: Shapes): PixelDecoderStageConfig[] {
   return Array.from({ length: numStages }, (_, s) => {
     const block = `${DECODER}._stages.${s}._blocks`;
     const axial = shapes.has(`${block}.0._attention._height_axis.qkv_transform.conv.weight`);
-    const conv1 = dim(shapes, `${block}.0._conv1_bn_act.conv.weight`, 0);
+    const conv1 = out(shapes, `${block}.0._conv1_bn_act.conv.weight`);
     return {
       base: axial ? conv1 / 2 : conv1,
       blocks: count(shapes, (b) => `${block}.${b}._conv1_bn_act.conv.weight`),
@@ -116,7 +135,7 @@ function detectDecoderInputs(shapes: Shapes, backbone: BackboneConfig, numStages
     backbone.type === 'resnet' ? ['res5', 'res4', 'res3', 'stem', 'res2'] : ['res5', 'res4', 'res3', 'res2', 'stem'];
   const used = new Set<BackboneFeature>();
   return Array.from({ length: numStages }, (_, i) => {
-    const width = dim(shapes, `${DECODER}._in_norms.${i}.weight`, 0);
+    const width = out(shapes, `${DECODER}._in_norms.${i}.weight`);
     const feature = preference.find((f) => !used.has(f) && widths[f] === width);
     if (feature === undefined) {
       throw new CheckpointFormatError(
@@ -133,7 +152,7 @@ function detectDecoderInputs(shapes: Shapes, backbone: BackboneConfig, numStages
 function detectAxialHeads(shapes: Shapes, stages: readonly PixelDecoderStageConfig[]): number {
   const s = stages.findIndex((stage) => stage.type === 'axial');
   if (s < 0) return 8;
-  return dim(shapes, `${DECODER}._stages.${s}._blocks.0._attention._height_axis._batch_norm_similarity.weight`, 0) / 3;
+  return out(shapes, `${DECODER}._stages.${s}._blocks.0._attention._height_axis._batch_norm_similarity.weight`) / 3;
 }
 
 function detectTransformerDecoder(shapes: Shapes, stages: readonly PixelDecoderStageConfig[]): TransformerDecoderConfig {
@@ -144,7 +163,7 @@ function detectTransformerDecoder(shapes: Shapes, stages: readonly PixelDecoderS
   const layersPerStage: number[] = [];
   let stage = 0;
   for (let l = 0; l < numLayers; l++) {
-    const width = dim(shapes, `${layer(l)}._pixel_conv1_bn_act.conv.weight`, 1);
+    const width = dim(shapes, `${layer(l)}._pixel_conv1_bn_act.conv.weight`, -2);
     while (stage < stages.length && 4 * stages[stage].base !== width) stage++;
     if (stage === stages.length) {
       throw new CheckpointFormatError(`kMaX layer ${l} reads ${width} channels, which no decoder stage outputs in order`);
@@ -152,27 +171,33 @@ function detectTransformerDecoder(shapes: Shapes, stages: readonly PixelDecoderS
     while (layersPerStage.length <= stage) layersPerStage.push(0);
     layersPerStage[stage]++;
   }
-  const valueChannels = dim(shapes, `${layer(0)}._pixel_v_conv_bn.conv.weight`, 0);
+  const valueChannels = out(shapes, `${layer(0)}._pixel_v_conv_bn.conv.weight`);
   return {
-    numClusters: dim(shapes, `${HEAD}._cluster_centers.weight`, 1),
-    queryChannels: dim(shapes, `${HEAD}._cluster_centers.weight`, 0),
-    bottleneckChannels: dim(shapes, `${layer(0)}._pixel_conv1_bn_act.conv.weight`, 0),
-    keyChannels: (dim(shapes, `${layer(0)}._query_qkv_conv_bn.conv.weight`, 0) - valueChannels) / 2,
+    numClusters: dim(shapes, `${HEAD}._cluster_centers.weight`, 0),
+    queryChannels: out(shapes, `${HEAD}._cluster_centers.weight`),
+    bottleneckChannels: out(shapes, `${layer(0)}._pixel_conv1_bn_act.conv.weight`),
+    keyChannels: (out(shapes, `${layer(0)}._query_qkv_conv_bn.conv.weight`) - valueChannels) / 2,
     valueChannels,
-    heads: dim(shapes, `${layer(0)}._query_self_attention._batch_norm_similarity.weight`, 0),
-    ffnChannels: dim(shapes, `${layer(0)}._query_ffn_conv1_bn_act.conv.weight`, 0),
+    heads: out(shapes, `${layer(0)}._query_self_attention._batch_norm_similarity.weight`),
+    ffnChannels: out(shapes, `${layer(0)}._query_ffn_conv1_bn_act.conv.weight`),
     layersPerStage,
   };
 }
 
+/** Size of `key` along `axis` (negative: from the end). */
 function dim(shapes: Shapes, key: string, axis: number): number {
   const entry = shapes.get(key);
   if (entry === undefined) {
     throw new CheckpointFormatError(`This is not a complete kMaX-DeepLab checkpoint: "${key}" is missing.`);
   }
-  const size = entry.shape[axis];
+  const size = entry.shape.at(axis);
   if (size === undefined) throw new CheckpointFormatError(`"${key}" has shape [${entry.shape.join(', ')}], expected more axes`);
   return size;
+}
+
+/** Output width of a weight (the last axis of every engine layout). */
+function out(shapes: Shapes, key: string): number {
+  return dim(shapes, key, -1);
 }
 
 /** Number of consecutive indices 0, 1, ... for which `key(i)` exists. */
@@ -203,6 +228,6 @@ function canonical(value: unknown): string {
 
 function describe(config: KMaXConfig): string {
   const b = config.backbone;
-  const backbone = b.type === 'resnet' ? `resnet-${b.depths.join('-')}` : `convnext-${b.dims[0]}`;
+  const backbone = b.type === 'resnet' ? `resnet${b.variant === 'tf' ? '-tf' : ''}-${b.depths.join('-')}` : `convnext-${b.dims[0]}`;
   return `detected-${config.dataset}-${backbone}-k${config.transformerDecoder.numClusters}`;
 }

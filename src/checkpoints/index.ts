@@ -3,6 +3,15 @@ export { readPytorchCheckpoint } from './pytorch/read-checkpoint';
 export { readNumpyPickle } from './numpy/read-pickle';
 export { readNpy, writeNpy } from './numpy/npy';
 export { toEngineTensors, type EngineTensor, type EngineTensors } from './to-engine';
+export { detectConfig } from './detect-config';
+export {
+  convertCheckpoint,
+  CONVERTER_TOOL,
+  type ConvertOptions,
+  type ConvertProgress,
+  type ConvertedCheckpoint,
+  type ConvertedTensor,
+} from './convert';
 export type { RawDType, RawTensor, RawData } from './raw-tensor';
 export type { StateDict } from './state-dict';
 export {

@@ -45,6 +45,7 @@ export class WeightReader {
   private readonly used = new Set<string>();
   private readonly problems: WeightProblem[] = [];
   private readonly placeholders: tf.Tensor[] = [];
+  private readonly derived: tf.Tensor[] = [];
 
   constructor(private readonly tensors: NamedTensors) {}
 
@@ -72,6 +73,20 @@ export class WeightReader {
       throw new WeightsMismatchError(this.problems);
     }
     return this.used;
+  }
+
+  /**
+   * Registers a tensor computed from the weights (a BatchNorm folded into its
+   * conv, say) so that `disposeDerived` frees it with the model.
+   */
+  track<T extends tf.Tensor>(t: T): T {
+    this.derived.push(t);
+    return t;
+  }
+
+  disposeDerived(): void {
+    for (const t of this.derived) t.dispose();
+    this.derived.length = 0;
   }
 
   /** Stand-in so building can continue and report every problem; freed by finish(). */

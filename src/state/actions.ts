@@ -1,4 +1,4 @@
-import { describeBackend } from '../backend';
+import { describeBackend } from '../backend/backend-report';
 import type { AttentionMode } from '../segmenter/types';
 import { compareRuns } from '../viz';
 import { CancelledError } from '../worker/errors';
@@ -94,7 +94,7 @@ export async function runSegmentation(): Promise<void> {
   try {
     const result = await segmenter.segment(image.pixels, { attention, stages: true, softMaps: true, signal: controller.signal });
     if (controller.signal.aborted) return;
-    set({ result, resultMode: attention, engineStatus: 'ready' });
+    set({ result, resultFor: image, resultMode: attention, engineStatus: 'ready' });
   } catch (error) {
     if (error instanceof CancelledError || controller.signal.aborted) return;
     set({ engineStatus: 'error', engineError: `segmentation failed: ${messageOf(error)}` });

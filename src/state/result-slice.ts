@@ -19,6 +19,8 @@ export interface Comparison {
 export interface ResultSlice {
   image: LoadedImage | null;
   result: SegmentResult | null;
+  /** The picture `result` belongs to (it stays while a newer picture is being segmented). */
+  resultFor: LoadedImage | null;
   /** Attention mode `result` was computed with. */
   resultMode: AttentionMode | null;
   comparison: Comparison | null;
@@ -29,6 +31,7 @@ export interface ResultSlice {
 export const createResultSlice: StateCreator<ResultSlice, [], [], ResultSlice> = () => ({
   image: null,
   result: null,
+  resultFor: null,
   resultMode: null,
   comparison: null,
   inputError: null,

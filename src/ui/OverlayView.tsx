@@ -7,12 +7,13 @@ import { ImageCanvas } from './ImageCanvas';
 export function OverlayView() {
   const image = useAppStore((s) => s.image);
   const result = useAppStore((s) => s.result);
+  const resultFor = useAppStore((s) => s.resultFor);
   const classes = useAppStore((s) => s.classes);
   const opacity = useAppStore((s) => s.opacity);
   const contours = useAppStore((s) => s.contours);
   const labels = useAppStore((s) => s.labels);
   // A result for an earlier picture is not drawn over a new one.
-  const panoptic = result !== null && image !== null && result.panoptic.width === image.pixels.width && result.panoptic.height === image.pixels.height ? result.panoptic : null;
+  const panoptic = result !== null && image !== null && resultFor === image ? result.panoptic : null;
   const palette = useMemo(() => (panoptic === null ? null : segmentPalette(panoptic.segments, classes)), [panoptic, classes]);
   const overlay = useMemo(() => {
     if (image === null) return null;
@@ -22,7 +23,7 @@ export function OverlayView() {
   const anchors = useMemo(() => (panoptic === null ? [] : placeLabels(panoptic.ids, panoptic.width, panoptic.height)), [panoptic]);
   if (image === null) return <div className="overlay empty">Choose, drop or paste a picture, or pick a sample.</div>;
   return (
-    <figure className="overlay">
+    <figure className="overlay" data-result-for={panoptic === null ? undefined : image.name}>
       <div className="overlay-stack">
         <ImageCanvas image={overlay} label="Panoptic overlay" />
         {labels &&

@@ -4,7 +4,9 @@ decided by noise."""
 import torch
 from torch import nn
 
+from .axial_attention import AxialAttention1D
 from .convnext import ConvNeXtBlock
+from .kmax_layer import SelfAttention
 from .layers import ChannelLayerNorm
 from .predictor import Predictor
 from .semantic_head import run_semantic_head
@@ -14,6 +16,10 @@ from .semantic_head import run_semantic_head
 # ln(9C) void prior) and others not.
 MASK_BN_GAMMA = (2.0, 4.0)
 CLASS_LOGIT_STD = 4.0
+CENTRE = 1.0
+BACKBONE_CENTRE = 1.0
+SHARED_SCALE = False
+SIMILARITY_GAMMA = (0.5, 1.5)
 
 
 def _uniform(shape, low, high, generator):
@@ -46,6 +52,9 @@ def randomize(model: nn.Module, seed: int) -> None:
             if isinstance(module, Predictor):
                 # Positive: a negative gamma would reverse the k-means ordering (T16).
                 module._pixel_space_mask_batch_norm.weight.copy_(_uniform((1,), *MASK_BN_GAMMA, generator))
+            if isinstance(module, (AxialAttention1D, SelfAttention)):
+                similarity = module._batch_norm_similarity.weight
+                similarity.copy_(_uniform(similarity.shape, *SIMILARITY_GAMMA, generator))
 
 
 def calibrate(model: nn.Module, images: torch.Tensor) -> None:
@@ -56,12 +65,17 @@ def calibrate(model: nn.Module, images: torch.Tensor) -> None:
     def set_statistics(norm, inputs):
         x = inputs[0].transpose(0, 1).flatten(1)
         if x.shape[1] > 1:  # e.g. ASPP pooling of one image: one value, keep mean 0 / var 1
-            norm.running_mean.copy_(x.mean(dim=1))
-            norm.running_var.copy_(x.var(dim=1, unbiased=False))
+            mean = (BACKBONE_CENTRE if norm in backbone_norms else CENTRE) * x.mean(dim=1)
+            var = (x - mean[:, None]).square().mean(dim=1)
+            if SHARED_SCALE:
+                var = var.mean().expand_as(var)
+            norm.running_mean.copy_(mean)
+            norm.running_var.copy_(var)
         norm.num_batches_tracked.add_(1)
         handles.pop(norm).remove()
 
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    backbone_norms = set(m for m in model.backbone.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm))
     for norm in norms:
         norm.reset_running_stats()
     handles = {norm: norm.register_forward_pre_hook(set_statistics) for norm in norms}

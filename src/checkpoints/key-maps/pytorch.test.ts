@@ -1,17 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { officialKeys } from '../testdata/official-keys';
 import { isIgnoredPytorchKey, pytorchKeyRule } from './pytorch';
 
-interface OfficialKeys {
-  keys: Record<string, { shape: number[]; dtype: string; role: string }>;
-}
-
-function officialKeys(name: string): OfficialKeys {
-  return JSON.parse(readFileSync(new URL(`../../../training/official_keys/${name}`, import.meta.url), 'utf8'));
-}
-
-describe.each(['kmax_r50_keys.json', 'kmax_convnext_tiny_keys.json'])('PyTorch key map on %s', (file) => {
-  const { keys } = officialKeys(file);
+describe.each(['kmax_r50_keys.json', 'kmax_convnext_tiny_keys.json'] as const)('PyTorch key map on %s', (file) => {
+  const keys = Object.fromEntries(officialKeys(file));
 
   it('maps every inference key and ignores exactly the train-only ones', () => {
     const unknown: string[] = [];

@@ -5,7 +5,7 @@ import type { BackboneConfig, BackboneFeature, ConvNeXtConfig, ResNetConfig } fr
 import { LN_EPSILON } from '../layers/layer-norm';
 import { WeightReader, WeightsMismatchError } from '../weights';
 import { createBackbone, type Backbone } from './backbone';
-import { mulberry32, randomWeights } from './random-weights';
+import { mulberry32, randomWeights } from '../random-weights';
 
 const ALL: readonly BackboneFeature[] = ['stem', 'res2', 'res3', 'res4', 'res5'];
 

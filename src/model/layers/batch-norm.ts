@@ -16,7 +16,7 @@ export class BatchNorm {
   private variance: tf.Tensor1D;
   private folded: { scale: tf.Tensor1D; shift: tf.Tensor1D } | null = null;
 
-  constructor(weights: WeightReader, readonly prefix: string, readonly channels: number) {
+  constructor(private readonly weights: WeightReader, readonly prefix: string, readonly channels: number) {
     this.gamma = weights.take(`${prefix}.weight`, [channels]) as tf.Tensor1D;
     this.beta = weights.take(`${prefix}.bias`, [channels]) as tf.Tensor1D;
     this.mean = weights.take(`${prefix}.running_mean`, [channels]) as tf.Tensor1D;
@@ -29,7 +29,7 @@ export class BatchNorm {
       this.folded = tf.tidy(() => {
         const scale = tf.div(this.gamma, tf.sqrt(tf.add(this.variance, BN_EPSILON))) as tf.Tensor1D;
         const shift = tf.sub(this.beta, tf.mul(this.mean, scale)) as tf.Tensor1D;
-        return { scale: tf.keep(scale), shift: tf.keep(shift) };
+        return { scale: this.weights.track(tf.keep(scale)), shift: this.weights.track(tf.keep(shift)) };
       });
     }
     return this.folded;

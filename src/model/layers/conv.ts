@@ -46,7 +46,7 @@ export class Conv2dBN {
   private readonly act: Activation;
   private folded: { filter: tf.Tensor4D; bias: tf.Tensor1D | null } | null = null;
 
-  constructor(weights: WeightReader, keys: ConvKeys, inChannels: number, outChannels: number, options: Conv2dOptions) {
+  constructor(private readonly weights: WeightReader, keys: ConvKeys, inChannels: number, outChannels: number, options: Conv2dOptions) {
     const k = options.kernel;
     this.depthwise = options.depthwise ?? false;
     const shape = this.depthwise ? [k, k, inChannels, 1] : [k, k, inChannels, outChannels];
@@ -96,8 +96,8 @@ export class Conv2dBN {
         const { scale, shift } = this.norm.affine();
         this.folded = tf.tidy(() => {
           const s = this.depthwise ? tf.reshape(scale, [1, 1, -1, 1]) : scale;
-          const filter = tf.keep(tf.mul(this.filter, s) as tf.Tensor4D);
-          const bias = tf.keep((this.bias === null ? shift : tf.add(tf.mul(this.bias, scale), shift)) as tf.Tensor1D);
+          const filter = this.weights.track(tf.keep(tf.mul(this.filter, s) as tf.Tensor4D));
+          const bias = this.weights.track(tf.keep((this.bias === null ? shift : tf.add(tf.mul(this.bias, scale), shift)) as tf.Tensor1D));
           return { filter, bias };
         });
       }
@@ -126,7 +126,7 @@ export class Conv1dBN {
   private folded: { weight: tf.Tensor2D; bias: tf.Tensor1D | null } | null = null;
 
   constructor(
-    weights: WeightReader,
+    private readonly weights: WeightReader,
     keys: ConvKeys,
     inChannels: number,
     outChannels: number,
@@ -163,8 +163,8 @@ export class Conv1dBN {
       } else {
         const { scale, shift } = this.norm.affine();
         this.folded = tf.tidy(() => ({
-          weight: tf.keep(tf.mul(this.weight, scale) as tf.Tensor2D),
-          bias: tf.keep((this.bias === null ? shift : tf.add(tf.mul(this.bias, scale), shift)) as tf.Tensor1D),
+          weight: this.weights.track(tf.keep(tf.mul(this.weight, scale) as tf.Tensor2D)),
+          bias: this.weights.track(tf.keep((this.bias === null ? shift : tf.add(tf.mul(this.bias, scale), shift)) as tf.Tensor1D)),
         }));
       }
     }

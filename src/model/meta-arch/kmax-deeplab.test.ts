@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomWeights } from '../backbone/random-weights';
+import { randomWeights } from '../random-weights';
 import type { KMaXConfig } from '../config';
 import { PRESETS } from '../presets';
 import { WeightsMismatchError } from '../weights';

@@ -38,6 +38,7 @@ export class KMaXDeepLab {
   private readonly encoder: Backbone;
   private readonly decoder: KMaXPixelDecoder;
   private readonly transformer: KMaXTransformerDecoder;
+  private readonly weights: WeightReader;
 
   /**
    * Builds every module from `tensors` (PT names, tfjs layouts) and checks that
@@ -48,9 +49,9 @@ export class KMaXDeepLab {
     readonly config: KMaXConfig,
     private readonly tensors: NamedTensors,
   ) {
-    const weights = new WeightReader(tensors);
-    ({ encoder: this.encoder, decoder: this.decoder, transformer: this.transformer } = buildModules(config, weights));
-    weights.finish();
+    this.weights = new WeightReader(tensors);
+    ({ encoder: this.encoder, decoder: this.decoder, transformer: this.transformer } = buildModules(config, this.weights));
+    this.weights.finish();
   }
 
   get numLayers(): number {
@@ -123,9 +124,10 @@ export class KMaXDeepLab {
     return attention;
   }
 
-  /** Frees the weights this model owns. */
+  /** Frees the weights this model owns and everything derived from them. */
   dispose(): void {
     this.transformer.dispose();
+    this.weights.disposeDerived();
     tf.dispose([...this.tensors.values()]);
   }
 }

@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mulberry32, randomWeights } from '../backbone/random-weights';
+import { mulberry32, randomWeights } from '../random-weights';
 import { BN_EPSILON } from '../layers/batch-norm';
 import { withCalibration } from '../layers/calibration';
 import { WeightReader } from '../weights';

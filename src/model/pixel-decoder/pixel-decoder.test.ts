@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BackboneFeatures } from '../backbone/backbone';
-import { mulberry32, randomWeights } from '../backbone/random-weights';
+import { mulberry32, randomWeights } from '../random-weights';
 import type { BackboneFeature, KMaXConfig, PixelDecoderConfig } from '../config';
 import { getPreset } from '../presets';
 import { WeightReader } from '../weights';

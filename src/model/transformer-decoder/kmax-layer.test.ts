@@ -7,7 +7,7 @@ import { PRESETS } from '../presets';
 import { WeightReader } from '../weights';
 import { KMaXTransformerLayer } from './kmax-layer';
 import { voidPrior } from './predictor';
-import { randomWeights } from '../backbone/random-weights';
+import { randomWeights } from '../random-weights';
 
 const PREFIX = 'layer';
 const CONFIG: KMaXConfig = {

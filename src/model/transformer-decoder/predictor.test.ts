@@ -5,7 +5,7 @@ import type { KMaXConfig } from '../config';
 import { PRESETS } from '../presets';
 import { WeightReader } from '../weights';
 import { KMaXPredictor, voidPrior } from './predictor';
-import { randomWeights } from '../backbone/random-weights';
+import { randomWeights } from '../random-weights';
 
 const PREFIX = 'p._predcitor';
 const CONFIG: KMaXConfig = { ...PRESETS['coco-r50'], numClasses: 6, predictor: { headChannels: 12, embeddingChannels: 8 } };

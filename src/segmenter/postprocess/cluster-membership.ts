@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { AxisTaps } from './logit-resize';
-import { sliceTaps } from './logit-resize';
+import { composedTaps, resizeStrip, type AxisTaps, type LogitGeometry } from './logit-resize';
 import { semanticLabels } from './semantic';
 
 /**
@@ -49,19 +48,20 @@ export interface MembershipResult {
 }
 
 /**
- * Walks the output in strips of rows: composed bilinear taps (rows, then columns),
- * softmax over K, then the few clusters above the threshold per pixel. Only one strip
- * of K-channel data exists at a time (T35).
+ * Walks the output in strips of rows: two-step logit resize (logit-resize.ts), softmax
+ * over K, then the few clusters above the threshold per pixel. Only one strip of
+ * K-channel data exists at a time (T35).
  */
 export async function clusterMembership(
   maskLogits: tf.Tensor3D,
-  rowTaps: AxisTaps,
-  colTaps: AxisTaps,
+  geometry: LogitGeometry,
   options: MembershipOptions,
 ): Promise<MembershipResult> {
-  const numClusters = maskLogits.shape[2];
-  const height = rowTaps.index[0].length;
-  const width = colTaps.index[0].length;
+  const [lowHeight, , numClusters] = maskLogits.shape;
+  const { height, width } = geometry;
+  // PT decides align_corners by the padded input width's parity, for both steps (T21).
+  const align = geometry.paddedWidth % 2 === 1;
+  const rowTaps = composedTaps(lowHeight, geometry.paddedHeight, geometry.cropHeight, height, align);
   const slots = slotsFor(options.threshold, numClusters);
   const membership: ClusterMembership = {
     height,
@@ -73,50 +73,21 @@ export async function clusterMembership(
     probSums: new Float64Array(numClusters),
   };
   const semantic = options.semanticClassProbs !== undefined ? new Int32Array(height * width) : undefined;
-  const stripRows = Math.max(1, Math.floor((options.stripElements ?? STRIP_ELEMENTS) / (width * numClusters)));
-  const columns = tapTensors(colTaps, [1, width, 1]);
-  try {
-    for (let y0 = 0; y0 < height; y0 += stripRows) {
-      const y1 = Math.min(height, y0 + stripRows);
-      const strip = stripSelection(maskLogits, sliceTaps(rowTaps, y0, y1), columns, slots, options.semanticClassProbs);
-      try {
-        const [values, indices] = await Promise.all([strip.values.data(), strip.indices.data()]);
-        record(membership, y0 * width, values as Float32Array, indices as Int32Array, options.threshold);
-        if (semantic !== undefined && strip.semantic !== undefined) semantic.set(await strip.semantic.data(), y0 * width);
-      } finally {
-        tf.dispose([strip.values, strip.indices, strip.semantic ?? []]);
-      }
+  // The padded-width intermediate of the column resize is the largest strip tensor.
+  const widest = Math.max(width, geometry.paddedWidth);
+  const stripRows = Math.max(1, Math.floor((options.stripElements ?? STRIP_ELEMENTS) / (widest * numClusters)));
+  for (let y0 = 0; y0 < height; y0 += stripRows) {
+    const y1 = Math.min(height, y0 + stripRows);
+    const strip = stripSelection(maskLogits, rowTaps, geometry, y0, y1, slots, options.semanticClassProbs);
+    try {
+      const [values, indices] = await Promise.all([strip.values.data(), strip.indices.data()]);
+      record(membership, y0 * width, values as Float32Array, indices as Int32Array, options.threshold);
+      if (semantic !== undefined && strip.semantic !== undefined) semantic.set(await strip.semantic.data(), y0 * width);
+    } finally {
+      tf.dispose([strip.values, strip.indices, strip.semantic ?? []]);
     }
-  } finally {
-    tf.dispose([...columns.index, ...columns.weight]);
   }
   return semantic !== undefined ? { membership, semantic } : { membership };
-}
-
-interface TapTensors {
-  readonly index: tf.Tensor1D[];
-  readonly weight: tf.Tensor[];
-}
-
-function tapTensors(taps: AxisTaps, weightShape: number[]): TapTensors {
-  return {
-    index: taps.index.map((i) => tf.tensor1d(i, 'int32')),
-    weight: taps.weight.map((w) => tf.tensor(w, weightShape)),
-  };
-}
-
-/** sum_t weight_t * gather(x, index_t, axis), keeping at most two partial sums alive. */
-function weightedGather(x: tf.Tensor, taps: TapTensors, axis: number): tf.Tensor {
-  let sum: tf.Tensor | null = null;
-  for (let t = 0; t < taps.index.length; t++) {
-    const previous: tf.Tensor | null = sum;
-    sum = tf.tidy(() => {
-      const term = tf.mul(tf.gather(x, taps.index[t], axis), taps.weight[t]);
-      return previous === null ? term : tf.add(previous, term);
-    });
-    previous?.dispose();
-  }
-  return sum as tf.Tensor;
 }
 
 interface StripSelection {
@@ -129,16 +100,14 @@ interface StripSelection {
 
 function stripSelection(
   maskLogits: tf.Tensor3D,
-  rows: AxisTaps,
-  columns: TapTensors,
+  rowTaps: AxisTaps,
+  geometry: LogitGeometry,
+  y0: number,
+  y1: number,
   slots: number,
   classProbs: tf.Tensor2D | undefined,
 ): StripSelection {
-  const rowTensors = tapTensors(rows, [rows.index[0].length, 1, 1]);
-  const rowResized = weightedGather(maskLogits, rowTensors, 0);
-  tf.dispose([...rowTensors.index, ...rowTensors.weight]);
-  const logits = weightedGather(rowResized, columns, 1);
-  rowResized.dispose();
+  const logits = resizeStrip(maskLogits, rowTaps, geometry, y0, y1);
   // Logits are resized, then softmaxed over K (T28); tf.softmax subtracts the max (T34).
   const probs = tf.softmax(logits);
   logits.dispose();

@@ -1,10 +1,12 @@
+import * as tf from '@tensorflow/tfjs-core';
+
 /**
  * PT maps the stride-4 mask logits back in two bilinear steps (spec 2.1 step 5, T28):
  * upsample to the padded input size, crop `[:cropH, :cropW]`, resize the crop to the
  * original size, with align_corners = (padded width odd) for both. Bilinear resizes
  * are separable and linear, so the two steps compose into one linear map per axis with
- * at most 4 low-resolution taps per output row / column. Applying those taps strip by
- * strip reproduces the two-step result without ever holding K x H x W logits (T35).
+ * at most 4 low-resolution taps per output row / column. Applying them to strips of
+ * output rows reproduces the two-step result without ever holding K x H x W logits (T35).
  */
 
 /** The composed map along one axis: output i = sum_t weight[t][i] * input[index[t][i]]. */
@@ -88,10 +90,60 @@ export function composedTaps(
   return { index, weight };
 }
 
-/** The slice `[start, end)` of every tap. */
-export function sliceTaps(taps: AxisTaps, start: number, end: number): AxisTaps {
-  return {
-    index: taps.index.map((i) => i.subarray(start, end)),
-    weight: taps.weight.map((w) => w.subarray(start, end)),
-  };
+/**
+ * Rows `[start, end)` of the composed row map as a dense band: `weights` [end-start, n]
+ * applied to the n low-resolution rows from `first`.
+ */
+export function rowBand(taps: AxisTaps, start: number, end: number): { first: number; rows: number; weights: Float32Array } {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const index of taps.index) {
+    for (let o = start; o < end; o++) {
+      first = Math.min(first, index[o]);
+      last = Math.max(last, index[o]);
+    }
+  }
+  const rows = last - first + 1;
+  const weights = new Float32Array((end - start) * rows);
+  taps.index.forEach((index, t) => {
+    for (let o = start; o < end; o++) weights[(o - start) * rows + index[o] - first] += taps.weight[t][o];
+  });
+  return { first, rows, weights };
+}
+
+/** Where the logits go: the padded size, the crop kept of it and the output size. */
+export interface LogitGeometry {
+  readonly paddedHeight: number;
+  readonly paddedWidth: number;
+  readonly cropHeight: number;
+  readonly cropWidth: number;
+  readonly height: number;
+  readonly width: number;
+}
+
+/**
+ * Output rows `[start, end)` of the two-step resize of `maskLogits` [h4, w4, K]:
+ * [end-start, width, K]. Rows: the composed band (a slice and one matMul). Columns:
+ * the two PT steps as tfjs bilinear resizes of the strip, far faster than gathers on
+ * the CPU and WASM backends; tfjs places samples in float64 where PyTorch uses float32,
+ * ~1e-4 pixel apart on a 2000-pixel axis.
+ */
+export function resizeStrip(
+  maskLogits: tf.Tensor3D,
+  rowTaps: AxisTaps,
+  g: LogitGeometry,
+  start: number,
+  end: number,
+): tf.Tensor3D {
+  const [, lowWidth, numClusters] = maskLogits.shape;
+  const align = g.paddedWidth % 2 === 1;
+  const band = rowBand(rowTaps, start, end);
+  const rows = end - start;
+  return tf.tidy(() => {
+    const low = tf.reshape(tf.slice(maskLogits, [band.first, 0, 0], [band.rows, -1, -1]), [band.rows, -1]);
+    const strip = tf.reshape(tf.matMul(tf.tensor2d(band.weights, [rows, band.rows]), low), [rows, lowWidth, numClusters]);
+    const up = tf.image.resizeBilinear(strip as tf.Tensor3D, [rows, g.paddedWidth], align, !align);
+    const cropped = tf.slice(up, [0, 0, 0], [rows, g.cropWidth, numClusters]);
+    return tf.image.resizeBilinear(cropped, [rows, g.width], align, !align);
+  });
 }

@@ -5,7 +5,6 @@ import type { Instance, PanopticResult } from '../types';
 import { classProbs } from './class-probs';
 import { clusterMembership } from './cluster-membership';
 import { instances } from './instances';
-import { composedTaps } from './logit-resize';
 import { pastePanoptic } from './panoptic';
 
 export interface PostProcessOptions {
@@ -35,16 +34,12 @@ export async function postprocess(
   config: PostProcessConfig,
   options: PostProcessOptions = {},
 ): Promise<PostProcessResult> {
-  const [lowHeight, lowWidth, numClusters] = maskLogits.shape;
-  // PT decides align_corners by the padded input width's parity, for both steps (T21).
-  const align = geometry.paddedWidth % 2 === 1;
-  const rowTaps = composedTaps(lowHeight, geometry.paddedHeight, geometry.cropHeight, geometry.height, align);
-  const colTaps = composedTaps(lowWidth, geometry.paddedWidth, geometry.cropWidth, geometry.width, align);
+  const numClusters = maskLogits.shape[2];
   const cp = classProbs(classLogits, numClusters);
   const semanticClassProbs = options.semantic ? tf.tensor2d(cp.probs, [numClusters, cp.numClasses]) : undefined;
   let result;
   try {
-    result = await clusterMembership(maskLogits, rowTaps, colTaps, {
+    result = await clusterMembership(maskLogits, geometry, {
       threshold: config.pixelThreshold,
       semanticClassProbs,
       stripElements: options.stripElements,

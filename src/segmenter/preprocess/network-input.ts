@@ -38,7 +38,7 @@ function ptInput(image: RgbImage, g: ResizePlan): tf.Tensor4D {
 /** deeplab2: float resize (align_corners=True, no rounding), then `x / 127.5 - 1`. */
 function tfInput(image: RgbImage, g: ResizePlan): tf.Tensor4D {
   return tf.tidy(() => {
-    const pixels = tf.tensor3d(image.data, [image.height, image.width, image.channels], 'int32');
+    const pixels = tf.tensor3d(Int32Array.from(image.data), [image.height, image.width, image.channels], 'int32');
     const rgb = tf.cast(image.channels === 3 ? pixels : tf.slice(pixels, [0, 0, 0], [-1, -1, 3]), 'float32');
     const resized =
       g.resizedHeight === image.height && g.resizedWidth === image.width

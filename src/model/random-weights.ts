@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { WeightReader, WeightsMismatchError } from '../weights';
+import { WeightReader, WeightsMismatchError } from './weights';
 
 /**
- * Test support: random weights for whatever a module asks for. `build` is run once
+ * Random weights for whatever a module asks for. `build` is run once
  * against an empty reader to learn every key and shape, then the values are drawn
  * from a seeded generator so tests are reproducible. BatchNorm variances are
  * positive; scales sit near 1; convs are scaled by their fan-in.

@@ -1,0 +1,44 @@
+"""Convert the trained demo checkpoint into the app's model folder with the project's converter.
+
+    /usr/bin/python3 -m training.export_demo --checkpoint training/runs/demo/model_final.pth --out models/demo
+
+Runs `kmax convert CHECKPOINT --out DIR --fp16 --config training/configs/demo-model.json`
+(the config is given explicitly: the reduced widths are not an official preset) and checks
+the folder stays within the 20 MB budget.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+MODEL_CONFIG = os.path.join(HERE, "configs", "demo-model.json")
+BUDGET_BYTES = 20 * 1024 * 1024
+
+
+def folder_bytes(directory: str) -> int:
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(directory) for f in files)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkpoint", default=os.path.join(HERE, "runs", "demo", "model_final.pth"))
+    parser.add_argument("--out", default=os.path.join(ROOT, "models", "demo"))
+    parser.add_argument("--float32", action="store_true", help="store float32 instead of float16")
+    args = parser.parse_args()
+    command = ["node", os.path.join(ROOT, "bin", "kmax.mjs"), "convert", args.checkpoint, "--out", args.out, "--config", MODEL_CONFIG]
+    if not args.float32:
+        command.append("--fp16")
+    subprocess.run(command, cwd=ROOT, check=True)
+    size = folder_bytes(args.out)
+    print(f"{args.out}: {size / 1e6:.2f} MB")
+    if size > BUDGET_BYTES:
+        print(f"FAIL: over the {BUDGET_BYTES / 1e6:.0f} MB budget")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
