@@ -6,7 +6,14 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   init: { summary: 'a random model of any preset, BatchNorm calibrated', load: async () => (await import('./commands/init')).initCommand },
   segment: { summary: 'panoptic segmentation of an image', load: async () => (await import('./commands/segment')).segmentCommand },
-  convert: { summary: 'an official checkpoint -> a model folder', load: async () => (await import('./commands/convert')).convertCommand },
+  convert: {
+    summary: 'an official checkpoint (.pth, .pkl, TF .index + .data-*) -> a model folder',
+    load: async () => (await import('./commands/convert')).convertCommand,
+  },
+  inspect: {
+    summary: "a checkpoint's tensors: key, shape, dtype, min/max/mean",
+    load: async () => (await import('./commands/inspect')).inspectCommand,
+  },
   bench: { summary: 'per-stage timings', load: async () => (await import('./commands/bench')).benchCommand },
 };
 

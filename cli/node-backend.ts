@@ -11,7 +11,7 @@ export class BackendUnavailableError extends Error {
 }
 
 /** Selects a tfjs backend in Node; refuses to fall back silently (tfjs would). */
-export async function useNodeBackend(backend: NodeBackend, threads?: number): Promise<void> {
+export async function selectNodeBackend(backend: NodeBackend, threads?: number): Promise<void> {
   if (backend === 'wasm') {
     const require = createRequire(import.meta.url);
     const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));

@@ -1,9 +1,11 @@
 """Regenerates training/fixtures/: the test image, and per small config a config.json, an
-official-layout checkpoint.pth with calibrated random weights, and golden tensors from
-kmax_ref for the three cluster-attention modes. Deterministic (seeded).
+official-layout checkpoint.pth with calibrated random weights, golden tensors from kmax_ref
+run in float64 for the three cluster-attention modes, and conditioning.json (how far the
+float32 reference strays from them). Deterministic (seeded).
 
     /usr/bin/python3 training/make_fixtures.py [fixture names...]
 """
+import copy
 import json
 import shutil
 import sys
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 from PIL import Image, ImageDraw, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -24,9 +27,15 @@ ROOT = Path(__file__).parent / 'fixtures'
 DATASETS = json.loads((Path(__file__).parents[1] / 'src/datasets/kmax-datasets.json').read_text())
 INPUT_SIZE = [65, 97]
 MODES = ('kmeans', 'softmax', 'cluster-softmax')
-# A seed is accepted when every k-means argmax wins by at least this logit gap (T33).
-MIN_MARGIN = 5e-3
-SEED_TRIES = 20
+# A seed is accepted when, in k-means mode, every layer's argmax wins by at least MIN_MARGIN
+# (mask logits have a std of about 10) over at least MIN_CLUSTERS clusters, and the float32
+# reference stays within MAX_RELATIVE_ERROR of float64 (relative to max |float64|) on every
+# compared output in every mode: then a float32 engine can match the goldens to 1e-4 and
+# reproduce every assignment (T33).
+MIN_MARGIN = 0.05
+MIN_CLUSTERS = 3
+MAX_RELATIVE_ERROR = 1e-5
+SEED_TRIES = 400
 
 
 def draw_test_image(seed: int = 7) -> np.ndarray:
@@ -94,6 +103,9 @@ FIXTURES = {
 }
 
 
+DECODER_NAMES = ['os32', 'os16', 'os8', 'os4', 'stage4']
+
+
 def hwc(t: torch.Tensor) -> np.ndarray:
     """[1, C, H, W] -> [H, W, C] float32."""
     return t[0].permute(1, 2, 0).contiguous().numpy().astype(np.float32)
@@ -122,23 +134,71 @@ class Golden:
         (self.folder / 'index.json').write_text(json.dumps(self.index, indent=1) + '\n')
 
 
+def compared_outputs(out: dict) -> dict:
+    """The network tensors the engine must match, by golden name (NCHW / [N, K, C])."""
+    named = {f'backbone/{name}': feature for name, feature in out['features'].items()}
+    named.update({f'pixel_decoder/{DECODER_NAMES[i]}': stage for i, stage in enumerate(out['decoder'])})
+    for index, layer in enumerate(out['layers']):
+        named[f'stage{index}/class_logits'] = layer['class_logits']
+        named[f'stage{index}/mask_logits'] = layer['mask_logits']
+    named['pred_logits'], named['pred_masks'] = out['pred_logits'], out['pred_masks']
+    return named
+
+
+def run_float64(model: nn.Module, x: torch.Tensor, mode: str) -> dict:
+    with torch.no_grad():
+        return model(x.double(), attention=mode)
+
+
+def layer_statistics(out: dict) -> dict:
+    """Per layer: minimum top-1 minus top-2 mask logit, and how many clusters win a pixel."""
+    margins, clusters = [], []
+    for layer in out['layers']:
+        assignment, margin = argmax_margin(layer['mask_logits'])
+        margins.append(float(margin.min()))
+        clusters.append(int(assignment.unique().numel()))
+    return {'min_margin': margins, 'clusters': clusters}
+
+
+def conditioning(model: nn.Module, x: torch.Tensor, modes=MODES) -> dict:
+    """Per mode: max |float32 - float64| / max |float64| for every compared output, and the
+    float64 layer statistics."""
+    double = copy.deepcopy(model).double()
+    report = {}
+    for mode in modes:
+        with torch.no_grad():
+            single = compared_outputs(model(x, attention=mode))
+        exact = run_float64(double, x, mode)
+        reference = compared_outputs(exact)
+        relative = {name: float((single[name].double() - value).abs().max() / value.abs().max())
+                    for name, value in reference.items()}
+        report[mode] = {'relative_error': relative, **layer_statistics(exact)}
+    return report
+
+
+def acceptable(report: dict) -> bool:
+    kmeans = report['kmeans']
+    return (min(kmeans['min_margin']) >= MIN_MARGIN and min(kmeans['clusters']) >= MIN_CLUSTERS
+            and all(max(r['relative_error'].values()) <= MAX_RELATIVE_ERROR for r in report.values()))
+
+
 def calibrated_model(config: dict, x: torch.Tensor, base_seed: int):
-    """First seed (from base_seed) whose k-means argmaxes all clear MIN_MARGIN, else the best."""
-    model, best = KMaXDeepLab(config), None
+    """First seed (from base_seed) whose weights pass `acceptable`. The float32 k-means margins
+    and cluster counts screen seeds before the float64 runs."""
+    model = KMaXDeepLab(config)
     for seed in range(base_seed, base_seed + SEED_TRIES):
         torch.manual_seed(seed)
         randomize(model, seed)
         calibrate(model, x)
         spread_class_logits(model, x)
         with torch.no_grad():
-            out = model(x)
-        margin = min(float(argmax_margin(p['mask_logits'])[1].min()) for p in out['layers'])
-        if best is None or margin > best[1]:
-            best = (seed, margin, {k: v.clone() for k, v in model.state_dict().items()})
-        if margin >= MIN_MARGIN:
-            break
-    model.load_state_dict(best[2])
-    return model, best[0]
+            screen = layer_statistics(model(x))
+        if min(screen['min_margin']) < MIN_MARGIN or min(screen['clusters']) < MIN_CLUSTERS:
+            continue
+        report = conditioning(model, x)
+        if acceptable(report):
+            return model, seed, report
+    raise RuntimeError(f'no seed in {base_seed}..{base_seed + SEED_TRIES - 1} passes the conditioning bounds')
 
 
 def write_fixture(name: str, config: dict, image: np.ndarray, base_seed: int) -> dict:
@@ -149,33 +209,32 @@ def write_fixture(name: str, config: dict, image: np.ndarray, base_seed: int) ->
     (folder / 'config.json').write_text(json.dumps(config, indent=2) + '\n')
 
     x = preprocess(image, config['inputSize'])
-    model, seed = calibrated_model(config, x, base_seed)
+    model, seed, report = calibrated_model(config, x, base_seed)
     torch.save({'model': model.state_dict(), 'iteration': 0}, folder / 'checkpoint.pth')
+    (folder / 'conditioning.json').write_text(json.dumps({'seed': seed, **report}, indent=1) + '\n')
 
     info = DATASETS[config['dataset']]
     things = {c['id'] for c in info['classes'] if c['isthing']}
     original = image.shape[:2]
     golden.add('input', hwc(x), 'HWC')
-    report = {'seed': seed, 'margins': {}}
+    double = copy.deepcopy(model).double()
+    summary = {'seed': seed}
     for mode in MODES:
         prefix = '' if mode == 'kmeans' else f'{mode}/'
-        with torch.no_grad():
-            out = model(x, attention=mode)
+        out = run_float64(double, x, mode)
+        for key, value in compared_outputs(out).items():
+            if key.startswith(('backbone/', 'pixel_decoder/')):
+                if mode == 'kmeans':
+                    golden.add(key, hwc(value), 'HWC')
+            elif value.dim() == 4:
+                golden.add(prefix + key, hwc(value), 'HWK')
+            else:
+                golden.add(prefix + key, value[0], 'KC')
         if mode == 'kmeans':
-            for feature in ['res2', 'res3', 'res4', 'res5'] + (['stem'] if 'stem' in config['pixelDecoder']['inputs'] else []):
-                golden.add(f'backbone/{feature}', hwc(out['features'][feature]), 'HWC')
-            for index, stage in enumerate(out['decoder']):
-                golden.add('pixel_decoder/' + ['os32', 'os16', 'os8', 'os4', 'stage4'][index], hwc(stage), 'HWC')
-        for index, layer in enumerate(out['layers']):
-            golden.add(f'{prefix}stage{index}/class_logits', layer['class_logits'][0], 'KC')
-            golden.add(f'{prefix}stage{index}/mask_logits', hwc(layer['mask_logits']), 'HWK')
-            if mode == 'kmeans':
+            for index, layer in enumerate(out['layers']):
                 assignment, margin = argmax_margin(layer['mask_logits'])
                 golden.add(f'stage{index}/assignment', assignment, 'HW')
                 golden.add(f'stage{index}/margin', margin, 'HW')
-                report['margins'][f'stage{index}'] = float(margin.min())
-        golden.add(f'{prefix}pred_logits', out['pred_logits'][0], 'KC')
-        golden.add(f'{prefix}pred_masks', hwc(out['pred_masks']), 'HWK')
         if config['processing'] != 'pytorch':
             continue  # deeplab2 pre/post-processing (spec 2.2, 5.5) is not implemented here
         masks = masks_to_original(out['pred_masks'][0], config['inputSize'], original)
@@ -184,9 +243,27 @@ def write_fixture(name: str, config: dict, image: np.ndarray, base_seed: int) ->
         (golden.folder / f'{prefix}panoptic_segments.json').write_text(json.dumps(segments, indent=1) + '\n')
         if mode == 'kmeans':
             golden.add('semantic', semantic_inference(out['pred_logits'][0], masks), 'HW')
-            report['segments'] = [(s['category_id'], s['area']) for s in segments]
+            summary['segments'] = [(s['category_id'], s['isthing'], s['area']) for s in segments]
     golden.write_index()
-    return report
+    return summary
+
+
+def conditioning_table(name: str) -> str:
+    """Markdown rows for README.md from a written conditioning.json."""
+    report = json.loads((ROOT / name / 'conditioning.json').read_text())
+    rows = []
+    for mode in MODES:
+        entry = report[mode]
+        relative = entry['relative_error']
+        groups = {
+            'backbone': max(v for k, v in relative.items() if k.startswith('backbone/')),
+            'pixel decoder': max(v for k, v in relative.items() if k.startswith('pixel_decoder/')),
+            'stage logits': max(v for k, v in relative.items() if k.startswith('stage')),
+            'pred_logits': relative['pred_logits'], 'pred_masks': relative['pred_masks']}
+        rows.append(f"| {name} ({report['seed']}) | {mode} | " + ' | '.join(f'{v:.1e}' for v in groups.values())
+                    + ' | ' + ' '.join(f'{m:.3f}' for m in entry['min_margin'])
+                    + ' | ' + ' '.join(str(c) for c in entry['clusters']) + ' |')
+    return '\n'.join(rows)
 
 
 def main(names):
@@ -197,8 +274,11 @@ def main(names):
     for offset, (name, config) in enumerate(FIXTURES.items()):
         if names and name not in names:
             continue
-        report = write_fixture(name, config, image, base_seed=1000 * (offset + 1))
-        print(name, json.dumps(report))
+        summary = write_fixture(name, config, image, base_seed=1000 * (offset + 1))
+        print(name, json.dumps(summary), flush=True)
+    for name in FIXTURES:
+        if (ROOT / name / 'conditioning.json').exists():
+            print(conditioning_table(name))
 
 
 if __name__ == '__main__':

@@ -1,46 +1,86 @@
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { convertCheckpoint, type ConvertProgress } from '../../src/checkpoints/convert';
-import { encodeModelFolder, type HostTensor } from '../../src/loading/model-folder';
-import type { KMaXConfig } from '../../src/model/config';
+import {
+  checkpointSourceOf,
+  convertCheckpoint,
+  type ConvertedCheckpoint,
+  type ConvertProgress,
+} from '../../src/checkpoints/convert';
+import { encodeModelFolder } from '../../src/loading/model-folder';
+import type { KMaXConfig, ProcessingStyle } from '../../src/model/config';
+import { KMaXDeepLab } from '../../src/model/meta-arch/kmax-deeplab';
 import { getPreset } from '../../src/model/presets';
 import { writeModelDir } from '../model-dir';
-import { requireValue } from '../usage';
+import { selectNodeBackend } from '../node-backend';
+import { openCheckpointFiles } from './inspect';
+import { requireValue, UsageError } from '../usage';
 
-export const CONVERT_USAGE = 'kmax convert CHECKPOINT --out DIR [--fp16] [--preset NAME | --config FILE]';
+export const CONVERT_USAGE =
+  'kmax convert CHECKPOINT [MORE_FILES] --out DIR [--fp16] [--preset NAME | --config FILE] [--processing pytorch|tf]\n' +
+  '  CHECKPOINT: a PyTorch .pth, a detectron2 .pkl, or a TensorFlow checkpoint (ckpt-N.index and its ckpt-N.data-* files)';
 
-/** `kmax convert`: an official checkpoint -> a model folder, config detected from the weights. */
+/**
+ * `kmax convert`: an official checkpoint -> a model folder. The config is detected
+ * from the weights (or given), and the weights are checked against the model it
+ * describes before anything is written.
+ */
 export async function convertCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { out: { type: 'string' }, fp16: { type: 'boolean', default: false }, preset: { type: 'string' }, config: { type: 'string' } },
+    options: {
+      out: { type: 'string' },
+      fp16: { type: 'boolean', default: false },
+      preset: { type: 'string' },
+      config: { type: 'string' },
+      processing: { type: 'string' },
+    },
   });
-  const file = requireValue(positionals[0], 'CHECKPOINT', CONVERT_USAGE);
+  requireValue(positionals[0], 'CHECKPOINT', CONVERT_USAGE);
   const out = requireValue(values.out, '--out', CONVERT_USAGE);
+  if (values.preset !== undefined && values.config !== undefined) throw new UsageError(`give --preset or --config, not both\nusage: ${CONVERT_USAGE}`);
+  const processing = processingStyle(values.processing);
   const started = performance.now();
-  const bytes = new Uint8Array(await readFile(file));
-  const progress = new ProgressBar((await stat(file)).size);
-  const converted = await convertCheckpoint(bytes, {
-    fileName: path.basename(file),
-    config: await overrideConfig(values.preset, values.config),
-    onProgress: (p) => progress.update(p),
-  });
-  progress.finish();
-  console.log(`detected ${describe(converted.config)}`);
-  const tensors = new Map<string, HostTensor>();
-  for (const [key, t] of converted.tensors) tensors.set(key, { shape: t.shape, data: t.data as Float32Array });
+
+  const { source, fileNames } = await checkpointSourceOf(await openCheckpointFiles(positionals));
+  const progress = new ProgressBar();
+  let converted: ConvertedCheckpoint;
+  try {
+    converted = await convertCheckpoint(source, {
+      fileNames,
+      config: await overrideConfig(values.preset, values.config),
+      processing,
+      onProgress: (p) => progress.update(p),
+    });
+  } finally {
+    progress.finish();
+  }
+  console.log(`${converted.provenance.source} checkpoint: ${fileNames.join(', ')}`);
+  console.log(`${(values.preset ?? values.config) !== undefined ? 'config' : 'detected'} ${describe(converted.config)}`);
+  await checkWeightsFit(converted);
+
   const written = await writeModelDir(
     out,
-    encodeModelFolder({ config: converted.config, classes: converted.classes, provenance: converted.provenance, tensors, fp16: values.fp16 }),
+    encodeModelFolder({
+      config: converted.config,
+      classes: converted.classes,
+      provenance: converted.provenance,
+      tensors: converted.tensors,
+      fp16: values.fp16,
+    }),
   );
   const seconds = (performance.now() - started) / 1000;
   console.log(
-    `${tensors.size} tensors (${converted.dropped.length} training-only keys dropped), ${(written / 1e6).toFixed(1)} MB ` +
+    `${converted.tensors.size} tensors (${converted.dropped.length} training-only keys dropped), ${(written / 1e6).toFixed(1)} MB ` +
       `${values.fp16 ? 'float16' : 'float32'} -> ${out} in ${seconds.toFixed(1)} s`,
   );
   return 0;
+}
+
+function processingStyle(value: string | undefined): ProcessingStyle | undefined {
+  if (value === undefined || value === 'pytorch' || value === 'tf') return value;
+  throw new UsageError(`--processing must be "pytorch" or "tf", got "${value}"`);
 }
 
 async function overrideConfig(preset: string | undefined, configFile: string | undefined): Promise<KMaXConfig | undefined> {
@@ -49,28 +89,48 @@ async function overrideConfig(preset: string | undefined, configFile: string | u
   return undefined;
 }
 
+/**
+ * Builds the model of the config around the converted tensors (the cpu backend views
+ * them, no copy): its WeightsMismatchError names every missing, unexpected and
+ * mis-shaped weight, e.g. for a checkpoint of another variant than `--preset`.
+ */
+async function checkWeightsFit(converted: ConvertedCheckpoint): Promise<void> {
+  await selectNodeBackend('cpu');
+  const tensors = new Map([...converted.tensors].map(([key, t]) => [key, tf.tensor(t.data, t.shape)]));
+  try {
+    new KMaXDeepLab(converted.config, tensors).dispose();
+  } catch (e) {
+    tf.dispose([...tensors.values()]);
+    throw e;
+  }
+}
+
 function describe(c: KMaXConfig): string {
   const b = c.backbone;
   const backbone = b.type === 'resnet' ? `ResNet (${b.variant}) depths ${b.depths.join('/')}` : `ConvNeXt depths ${b.depths.join('/')} dims ${b.dims.join('/')}`;
-  return `${c.name}: ${backbone}, ${c.pixelDecoder.stages.length}-stage decoder, K=${c.transformerDecoder.numClusters}, ${c.numClasses} classes (${c.dataset}), input ${c.inputSize.join('x')}`;
+  return (
+    `${c.name}: ${backbone}, ${c.pixelDecoder.stages.length}-stage decoder, K=${c.transformerDecoder.numClusters}, ` +
+    `${c.numClasses} classes (${c.dataset}), input ${c.inputSize.join('x')}, ${c.processing} pre/post-processing`
+  );
 }
 
-/** A one-line progress bar on stderr (bytes read, then tensors converted). */
+/** A one-line progress bar on stderr (bytes read, then tensors converted); one summary line when not a terminal. */
 class ProgressBar {
   private last = '';
-  constructor(private readonly bytes: number) {}
 
   update(p: ConvertProgress): void {
-    const [done, total, unit] = p.status === 'read' ? [p.loaded, p.total, 'bytes read'] : [p.converted, p.total, 'tensors converted'];
+    const [done, total, unit] =
+      p.status === 'read' ? [p.loaded / 1e6, p.total / 1e6, 'MB read'] : [p.converted, p.total, 'tensors converted'];
     const width = 30;
     const filled = total === 0 ? width : Math.round((done / total) * width);
-    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${unit}`;
+    const amount = p.status === 'read' ? `${done.toFixed(1)}/${total.toFixed(1)}` : `${done}/${total}`;
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${amount} ${unit}`;
     if (line !== this.last && process.stderr.isTTY) process.stderr.write(`\r${line}`);
     this.last = line;
   }
 
   finish(): void {
     if (process.stderr.isTTY) process.stderr.write('\n');
-    else console.error(`${this.last} (${(this.bytes / 1e6).toFixed(1)} MB file)`);
+    else if (this.last !== '') console.error(this.last);
   }
 }

@@ -4,7 +4,7 @@ import { encodeModelFolder } from '../../src/loading/model-folder';
 import { getPreset } from '../../src/model/presets';
 import { initRandomModel } from '../../src/model/random-init';
 import { writeModelDir } from '../model-dir';
-import { useNodeBackend } from '../node-backend';
+import { selectNodeBackend } from '../node-backend';
 import { requireValue } from '../usage';
 
 export const INIT_USAGE = 'kmax init --preset NAME --out DIR [--seed N] [--fp16]';
@@ -17,7 +17,7 @@ export async function initCommand(argv: string[]): Promise<number> {
   });
   const config = getPreset(requireValue(values.preset, '--preset', INIT_USAGE));
   const out = requireValue(values.out, '--out', INIT_USAGE);
-  await useNodeBackend('wasm');
+  await selectNodeBackend('wasm');
   const started = performance.now();
   const tensors = await initRandomModel(config, Number(values.seed));
   const files = encodeModelFolder({

@@ -7,7 +7,7 @@ import type { AttentionMode, SegmentResult, Segmenter } from '../../src/segmente
 import { encodeCocoPanopticPng, renderOverlay } from '../../src/viz/export';
 import { decodeImage, encodePng } from '../image-io';
 import { readModelDir } from '../model-dir';
-import { useNodeBackend, type NodeBackend } from '../node-backend';
+import { selectNodeBackend, type NodeBackend } from '../node-backend';
 import { parseNumber, requireValue, UsageError } from '../usage';
 
 export const SEGMENT_USAGE =
@@ -58,7 +58,7 @@ export async function segmentCommand(argv: string[]): Promise<number> {
 
 export async function openSegmenter(modelDir: string, backend: string, threads?: number): Promise<Segmenter> {
   if (backend !== 'wasm' && backend !== 'cpu' && backend !== 'webgpu') throw new UsageError(`--backend must be wasm, cpu or webgpu, got "${backend}"`);
-  await useNodeBackend(backend as NodeBackend, threads);
+  await selectNodeBackend(backend as NodeBackend, threads);
   return loadSegmenter({ kind: 'files', files: await readModelDir(modelDir) });
 }
 

@@ -72,7 +72,7 @@ class KMaXLayer(nn.Module):
         prediction = self._predcitor(pixel_space, query_space, query_space)
 
         weights = cluster_attention(prediction['mask_logits'].flatten(2), mode)
-        update = torch.einsum('nkp,ncp->nck', weights.float(), pixel_value.float())  # a sum (T3)
+        update = torch.einsum('nkp,ncp->nck', weights.to(pixel_value.dtype), pixel_value)  # a sum (T3)
         update = self._kmeans_query_conv3_bn(self._kmeans_query_batch_norm_retrieved_value(update))
 
         q, k, v = torch.split(self._query_qkv_conv_bn(query_space),

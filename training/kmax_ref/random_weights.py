@@ -4,9 +4,7 @@ decided by noise."""
 import torch
 from torch import nn
 
-from .axial_attention import AxialAttention1D
 from .convnext import ConvNeXtBlock
-from .kmax_layer import SelfAttention
 from .layers import ChannelLayerNorm
 from .predictor import Predictor
 from .semantic_head import run_semantic_head
@@ -14,12 +12,8 @@ from .semantic_head import run_semantic_head
 # Trained kMaX predictions are decisive; random ones are not. Mask-logit BN gammas and the
 # class-logit spread make some clusters cross the post-processing thresholds (against the
 # ln(9C) void prior) and others not.
-MASK_BN_GAMMA = (2.0, 4.0)
+MASK_BN_GAMMA = (8.0, 16.0)
 CLASS_LOGIT_STD = 4.0
-CENTRE = 1.0
-BACKBONE_CENTRE = 1.0
-SHARED_SCALE = False
-SIMILARITY_GAMMA = (0.5, 1.5)
 
 
 def _uniform(shape, low, high, generator):
@@ -52,30 +46,28 @@ def randomize(model: nn.Module, seed: int) -> None:
             if isinstance(module, Predictor):
                 # Positive: a negative gamma would reverse the k-means ordering (T16).
                 module._pixel_space_mask_batch_norm.weight.copy_(_uniform((1,), *MASK_BN_GAMMA, generator))
-            if isinstance(module, (AxialAttention1D, SelfAttention)):
-                similarity = module._batch_norm_similarity.weight
-                similarity.copy_(_uniform(similarity.shape, *SIMILARITY_GAMMA, generator))
 
 
 def calibrate(model: nn.Module, images: torch.Tensor) -> None:
-    """Layer-by-layer BatchNorm calibration in one eval-mode pass: when a BN first sees its
-    input, its running statistics become that input's (biased) mean and variance, so it and
-    every later layer run on exactly normalised activations of `images`. The train-only
-    semantic head is calibrated on the same pass's backbone features."""
+    """Layer-by-layer BatchNorm calibration in one eval-mode pass. When a BN first sees its
+    input x, its running variance becomes the mean over channels of E[x^2] (one shared value),
+    so its output has unit scale without centring x or equalising its channels: normalising a
+    near-constant channel by its own tiny spread would amplify float rounding many times per
+    layer (see training/fixtures/README.md). The running mean is x's real per-channel mean, and
+    the bias absorbs it, so the engine's mean path is exercised while the output stays
+    gamma * x / scale + beta. The train-only semantic head is calibrated on the same pass's
+    backbone features."""
     def set_statistics(norm, inputs):
         x = inputs[0].transpose(0, 1).flatten(1)
         if x.shape[1] > 1:  # e.g. ASPP pooling of one image: one value, keep mean 0 / var 1
-            mean = (BACKBONE_CENTRE if norm in backbone_norms else CENTRE) * x.mean(dim=1)
-            var = (x - mean[:, None]).square().mean(dim=1)
-            if SHARED_SCALE:
-                var = var.mean().expand_as(var)
+            mean = x.mean(dim=1)
             norm.running_mean.copy_(mean)
-            norm.running_var.copy_(var)
+            norm.running_var.fill_(float(x.square().mean()))
+            norm.bias.add_(norm.weight * mean / (norm.running_var + norm.eps).sqrt())
         norm.num_batches_tracked.add_(1)
         handles.pop(norm).remove()
 
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    backbone_norms = set(m for m in model.backbone.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm))
     for norm in norms:
         norm.reset_running_stats()
     handles = {norm: norm.register_forward_pre_hook(set_statistics) for norm in norms}
