@@ -65,7 +65,7 @@ describe('kmax convert', () => {
     const out = path.join(work, 'out-pth');
     const tensorsBefore = tf.memory().numTensors;
     const { code, stdout, stderr } = await run('convert', PTH, '--out', out);
-    expect(stderr).toMatch(/\[#{30}\] 841\/841 tensors converted/);
+    expect(stderr).toBe(`[${'#'.repeat(30)}] 1093/1093 tensors converted`);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^pytorch checkpoint: checkpoint\.pth$/m);
     expect(stdout).toMatch(

@@ -1,5 +1,7 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { datasetClasses, datasetNames } from '../datasets';
-import type { Provenance } from '../loading/model-format';
+import type { Provenance, SourceFile } from '../loading/model-format';
 import type { ClassInfo, KMaXConfig, ProcessingStyle } from '../model/config';
 import { datasetOfClassCount, detectConfig, FINAL_CLASS_BIAS } from './detect-config';
 import { CheckpointFormatError } from './errors';
@@ -62,13 +64,6 @@ export interface ConvertOptions extends ReadOptions {
   readonly processing?: ProcessingStyle;
 }
 
-/** A file the weights came from. */
-export interface SourceFile {
-  readonly name?: string;
-  readonly bytes: number;
-  readonly sha256: string;
-}
-
 export interface ConverterProvenance extends Provenance {
   readonly source: CheckpointFormat;
   readonly files: readonly SourceFile[];
@@ -87,8 +82,11 @@ export interface ConvertedCheckpoint {
 /** Every tensor of a checkpoint as stored, before any key mapping (`kmax inspect`). */
 export interface RawCheckpoint {
   readonly format: CheckpointFormat;
+  /** Float data may be views into `buffers`. */
   readonly tensors: ReadonlyMap<string, RawTensor>;
   readonly files: readonly SourceFile[];
+  /** The files' bytes. */
+  readonly buffers: ReadonlySet<ArrayBufferLike>;
 }
 
 export const CONVERTER_TOOL = 'kmax-lens checkpoint converter';
@@ -106,6 +104,7 @@ export async function convertCheckpoint(source: CheckpointSource, options: Conve
   const { tensors, dropped } = isTf
     ? convertTf(checkpoint.tensors, options.config, progress)
     : toEngineTensors(checkpoint.tensors, progress);
+  ownMemory(tensors, checkpoint.buffers);
   const config = withProcessing(
     options.config ?? detectConfig(tensors, { resnetVariant: isTf ? 'tf' : 'pytorch' }),
     options.processing ?? DEFAULT_PROCESSING[checkpoint.format],
@@ -125,43 +124,73 @@ export function readCheckpoint(source: CheckpointSource, options: ReadOptions = 
 }
 
 /**
- * Orders loose files (e.g. a command line or a multi-file drop) into a source: one
- * file is read as it is; of several, the TF index is the one whose bytes are an
- * SSTable and the rest are its data shards, ordered by their `data-k-of-n` suffix
- * when every name has one (names decide only the order, never the format).
+ * Copies the engine tensors that are still views into the checkpoint's bytes (most
+ * TF tensors, PyTorch norms and biases), so that the file buffers can be freed as
+ * soon as the conversion returns: writing the model folder then needs no more than
+ * the tensors and the shards (`kmax convert` of a 291 MB R50 .pth: peak RSS 2.2x
+ * the file instead of 3.9x, together with the incremental SHA-256).
  */
-export function checkpointSourceOf(files: readonly { readonly name: string; readonly bytes: Uint8Array }[]): {
+function ownMemory(tensors: Map<string, EngineTensor>, buffers: ReadonlySet<ArrayBufferLike>): void {
+  for (const [key, t] of tensors) {
+    if (buffers.has(t.data.buffer)) tensors.set(key, { shape: t.shape, data: t.data.slice() });
+  }
+}
+
+/** A file with its name, as a command line or a multi-file drop gives it. */
+export interface NamedCheckpointFile {
+  readonly name: string;
+  readonly file: CheckpointBytes;
+}
+
+/**
+ * Orders loose files into a source: one file is read as it is; of several, the TF
+ * index is the one whose bytes end in an SSTable footer and the rest are its data
+ * shards, ordered by their `data-k-of-n` suffix when every name has one (names decide
+ * only the order, never the format).
+ */
+export async function checkpointSourceOf(files: readonly NamedCheckpointFile[]): Promise<{
   source: CheckpointSource;
   fileNames: string[];
-} {
+}> {
   if (files.length === 0) throw new CheckpointFormatError('No checkpoint file given.');
-  if (files.length === 1) return { source: files[0].bytes, fileNames: [files[0].name] };
-  const indexes = files.filter((f) => isTfBundleIndex(f.bytes));
+  if (files.length === 1) return { source: files[0].file, fileNames: [files[0].name] };
+  const isIndex = await Promise.all(files.map((f) => isTfBundleIndex(f.file)));
+  const indexes = files.filter((_, i) => isIndex[i]);
   if (indexes.length !== 1) {
     throw new CheckpointFormatError(
-      `${files.length} files were given, so they should be one TensorFlow checkpoint: exactly one ".index" file and its ` +
-        `".data-*" shards; ${indexes.length === 0 ? 'none' : indexes.length} of them ${indexes.length === 1 ? 'is' : 'are'} ` +
-        'a TensorFlow checkpoint index (a damaged or truncated index is not recognised).',
+      `${files.length} files were given, so they should be one TensorFlow checkpoint: its ".index" file and its ` +
+        `".data-*" shards. ${indexes.length === 0 ? 'None' : indexes.length} of them ${indexes.length === 1 ? 'is' : 'are'} ` +
+        'a TensorFlow checkpoint index (an index that lost its end is not recognised).',
     );
   }
-  const index = indexes[0];
+  const [index] = indexes;
   const shards = files.filter((f) => f !== index);
   const shardId = (name: string) => /data-(\d+)-of-\d+$/.exec(name)?.[1];
   if (shards.every((f) => shardId(f.name) !== undefined)) shards.sort((a, b) => Number(shardId(a.name)) - Number(shardId(b.name)));
   return {
-    source: { index: index.bytes, data: shards.map((f) => f.bytes) },
+    source: { index: index.file, data: shards.map((f) => f.file) },
     fileNames: [index.name, ...shards.map((f) => f.name)],
   };
 }
 
-/** An SSTable, i.e. a TF checkpoint index (its footer is checked first, so other files are rejected at once). */
-export function isTfBundleIndex(bytes: Uint8Array): boolean {
+/** SSTable footer (block handles and magic number), the last bytes of every TF checkpoint index. */
+const SSTABLE_FOOTER_BYTES = 48;
+
+/**
+ * Whether a file ends in an SSTable footer, i.e. is a TF checkpoint index. Only the
+ * footer is read: the table reader rejects a file without the magic number as
+ * NotATfIndexError before anything else, and any later complaint (here always one,
+ * as the blocks before the footer are missing) means the magic number was there.
+ */
+export async function isTfBundleIndex(file: CheckpointBytes): Promise<boolean> {
+  const size = file instanceof Uint8Array ? file.byteLength : file.size;
+  const start = Math.max(0, size - SSTABLE_FOOTER_BYTES);
+  const footer = file instanceof Uint8Array ? file.subarray(start) : new Uint8Array(await file.slice(start).arrayBuffer());
   try {
-    readSsTable(bytes);
+    readSsTable(footer);
     return true;
   } catch (e) {
-    if (e instanceof NotATfIndexError) return false;
-    return true; // an index with a damaged block: readTfBundle names the damage
+    return !(e instanceof NotATfIndexError);
   }
 }
 
@@ -175,20 +204,20 @@ async function readCheckpointFiles(
   { skipTfBookkeeping }: { skipTfBookkeeping: boolean },
 ): Promise<RawCheckpoint> {
   const inputs = isTfBundleFiles(source) ? [source.index, ...source.data] : [source];
-  const [main, ...shards] = await loadAll(inputs, options.onProgress);
-  const files = await Promise.all(
-    [main, ...shards].map(async (bytes, i) => {
-      const name = options.fileNames?.[i] ?? fileNameOf(inputs[i]);
-      return { ...(name !== undefined ? { name } : {}), bytes: bytes.byteLength, sha256: await sha256(bytes) };
-    }),
-  );
+  const loaded = await loadAll(inputs, options.onProgress);
+  const [main, ...shards] = loaded.map((f) => f.bytes);
+  const files = loaded.map(({ bytes, sha256 }, i): SourceFile => {
+    const name = options.fileNames?.[i] ?? fileNameOf(inputs[i]);
+    return { ...(name !== undefined ? { name } : {}), bytes: bytes.byteLength, sha256 };
+  });
+  const read = { files, buffers: new Set(loaded.map((f) => f.bytes.buffer)) };
   if (isTfBundleFiles(source)) {
     const include = skipTfBookkeeping ? (key: string) => !isTfBookkeepingKey(key) : undefined;
-    return { format: 'tf-bundle', tensors: readTfBundle(main, shards, { include }), files };
+    return { format: 'tf-bundle', tensors: readTfBundle(main, shards, { include }), ...read };
   }
-  if (isZip(main) || isLegacyTorchFile(main)) return { format: 'pytorch', tensors: readPytorchCheckpoint(main), files };
-  if (isPickle(main)) return { format: 'pytorch-pkl', tensors: readNumpyPickle(main), files };
-  if (isTfBundleIndex(main)) {
+  if (isZip(main) || isLegacyTorchFile(main)) return { format: 'pytorch', tensors: readPytorchCheckpoint(main), ...read };
+  if (isPickle(main)) return { format: 'pytorch-pkl', tensors: readNumpyPickle(main), ...read };
+  if (await isTfBundleIndex(main)) {
     throw new CheckpointFormatError(
       'This is the index of a TensorFlow checkpoint; its tensors are in the "*.data-00000-of-0000N" file(s): pass those too.',
     );
@@ -202,50 +231,57 @@ async function readCheckpointFiles(
 /**
  * TF tensors -> engine tensors. The class heads' order depends on the dataset, known
  * from the config or else from the final class head's size (C+1: 134, 20 or 151).
+ * Without a final class head nothing is re-ordered: the key map then reports foreign
+ * keys, or detection the missing head.
  */
 function convertTf(raw: ReadonlyMap<string, RawTensor>, config: KMaXConfig | undefined, progress: (done: number, total: number) => void) {
   progress(0, raw.size);
-  const converted = convertTfCheckpoint(raw, config?.dataset ?? datasetOfClassCount(tfClassCount(raw)));
+  const classes = finalClassHead(raw)?.shape[0];
+  const dataset = config?.dataset ?? (classes === undefined ? 'none' : datasetOfClassCount(classes - 1));
+  const converted = convertTfCheckpoint(raw, dataset);
   progress(raw.size, raw.size);
   return converted;
 }
 
-function tfClassCount(raw: ReadonlyMap<string, RawTensor>): number {
+function finalClassHead(raw: ReadonlyMap<string, RawTensor>): RawTensor | undefined {
   for (const [key, tensor] of raw) {
-    if (tfKeyRule(key)?.name === FINAL_CLASS_BIAS) return tensor.shape[0] - 1;
+    if (tfKeyRule(key)?.name === FINAL_CLASS_BIAS) return tensor;
   }
-  throw new CheckpointFormatError(
-    'This TensorFlow checkpoint has no kMaX-DeepLab class head (transformer_class_head/_conv/bias): ' +
-      'it is not a kMaX-DeepLab checkpoint, or it is incomplete.',
-  );
+  return undefined;
 }
 
 function withProcessing(config: KMaXConfig, processing: ProcessingStyle): KMaXConfig {
   return config.processing === processing ? config : { ...config, processing };
 }
 
-/** Every input's bytes; Blobs are streamed, with progress over all files together. */
-async function loadAll(inputs: readonly CheckpointBytes[], onProgress: ReadOptions['onProgress']): Promise<Uint8Array[]> {
+/**
+ * Every input's bytes and SHA-256; Blobs are streamed, with progress over all files
+ * together. The hash is computed incrementally (WebCrypto's one-shot digest copies
+ * its input, which would add a whole file to the peak memory).
+ */
+async function loadAll(
+  inputs: readonly CheckpointBytes[],
+  onProgress: ReadOptions['onProgress'],
+): Promise<{ bytes: Uint8Array; sha256: string }[]> {
   const total = inputs.reduce((n, input) => n + (input instanceof Uint8Array ? input.byteLength : input.size), 0);
   let loaded = 0;
-  const report = (n: number) => {
-    loaded += n;
-    onProgress?.({ status: 'read', loaded, total });
-  };
-  const out: Uint8Array[] = [];
+  const out: { bytes: Uint8Array; sha256: string }[] = [];
   for (const input of inputs) {
-    if (input instanceof Uint8Array) {
-      out.push(input);
-      report(input.byteLength);
-    } else {
-      out.push(await readBlob(input, report));
-    }
+    const hash = sha256.create();
+    const onChunk = (chunk: Uint8Array) => {
+      hash.update(chunk);
+      loaded += chunk.byteLength;
+      onProgress?.({ status: 'read', loaded, total });
+    };
+    const bytes = input instanceof Uint8Array ? input : await readBlob(input, onChunk);
+    if (input instanceof Uint8Array) onChunk(input);
+    out.push({ bytes, sha256: bytesToHex(hash.digest()) });
   }
   return out;
 }
 
-/** Reads a File/Blob into one buffer, reporting each chunk. */
-async function readBlob(blob: Blob, onChunk: (bytes: number) => void): Promise<Uint8Array> {
+/** Reads a File/Blob into one buffer, handing on each chunk. */
+async function readBlob(blob: Blob, onChunk: (chunk: Uint8Array) => void): Promise<Uint8Array> {
   const bytes = new Uint8Array(blob.size);
   let offset = 0;
   const reader = blob.stream().getReader();
@@ -254,18 +290,13 @@ async function readBlob(blob: Blob, onChunk: (bytes: number) => void): Promise<U
     if (done) break;
     bytes.set(value, offset);
     offset += value.byteLength;
-    onChunk(value.byteLength);
+    onChunk(value);
   }
   return bytes;
 }
 
 function fileNameOf(input: CheckpointBytes): string | undefined {
   return typeof File !== 'undefined' && input instanceof File ? input.name : undefined;
-}
-
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Known datasets get their class list; others get numbered placeholders (names are not in the weights). */

@@ -10,8 +10,12 @@ export {
   type ConvertOptions,
   type ConvertProgress,
   type ConvertedCheckpoint,
-  type ConvertedTensor,
+  type CheckpointSource,
+  type ConverterProvenance,
+  readCheckpoint,
+  checkpointSourceOf,
 } from './convert';
+export { readTfBundle } from './tf-bundle/read-bundle';
 export type { RawDType, RawTensor, RawData } from './raw-tensor';
 export type { StateDict } from './state-dict';
 export {

@@ -55,7 +55,8 @@ export function typedArrayFromBytes(dtype: RawDType, bytes: Uint8Array): RawData
   if (bytes.byteLength % size !== 0) {
     throw new RangeError(`${bytes.byteLength} bytes is not a whole number of ${dtype} elements`);
   }
-  const aligned = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
+  // A copy (not `slice`, which is a view on a Node Buffer) re-aligns unaligned storage.
+  const aligned = bytes.byteOffset % size === 0 ? bytes : new Uint8Array(bytes);
   const { buffer, byteOffset } = aligned;
   const length = aligned.byteLength / size;
   switch (dtype) {

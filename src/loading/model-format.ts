@@ -9,12 +9,21 @@ import type { ClassInfo, KMaXConfig } from '../model/config';
  */
 export const MODEL_FORMAT = 'kmax-lens-model/1';
 
+/** A file a model's weights came from. */
+export interface SourceFile {
+  readonly name?: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
 export interface Provenance {
   /** 'pytorch' | 'pytorch-pkl' | 'tf-bundle' | 'random-init' | 'training' */
   readonly source: string;
   readonly fileName?: string;
   readonly bytes?: number;
   readonly sha256?: string;
+  /** Every source file (a TF checkpoint has an index and data shards). */
+  readonly files?: readonly SourceFile[];
   readonly createdAt?: string;
   readonly tool: string;
   readonly notes?: string;

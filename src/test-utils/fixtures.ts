@@ -20,7 +20,7 @@ export function fixtureConfig(name: string): KMaXConfig {
 /** A fixture's official-layout checkpoint, converted to a model folder in memory. */
 export async function fixtureModelFiles(name: string): Promise<Map<string, Uint8Array>> {
   const bytes = new Uint8Array(readFileSync(path.join(FIXTURES_DIR, name, 'checkpoint.pth')));
-  const converted = await convertCheckpoint(bytes, { fileName: 'checkpoint.pth', config: fixtureConfig(name) });
+  const converted = await convertCheckpoint(bytes, { fileNames: ['checkpoint.pth'], config: fixtureConfig(name) });
   const tensors = new Map<string, HostTensor>();
   for (const [key, t] of converted.tensors) tensors.set(key, { shape: t.shape, data: t.data as Float32Array });
   return modelFilesToMap(encodeModelFolder({ config: converted.config, classes: converted.classes, provenance: converted.provenance, tensors }));

@@ -51,7 +51,13 @@ export class KMaXDeepLab {
   ) {
     this.weights = new WeightReader(tensors);
     ({ encoder: this.encoder, decoder: this.decoder, transformer: this.transformer } = buildModules(config, this.weights));
-    this.weights.finish();
+    try {
+      this.weights.finish();
+    } catch (e) {
+      this.transformer.dispose();
+      this.weights.disposeDerived();
+      throw e;
+    }
   }
 
   get numLayers(): number {

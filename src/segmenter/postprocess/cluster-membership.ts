@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { composedTaps, resizeStrip, type AxisTaps, type LogitGeometry } from './logit-resize';
+import { logitRowTaps, resizeStrip, type AxisTaps, type LogitGeometry } from './logit-resize';
 import { semanticLabels } from './semantic';
 
 /**
@@ -38,6 +38,8 @@ export interface MembershipOptions {
   readonly threshold: number;
   /** [K, C] non-void class probabilities: also return the semantic argmax (spec 5.2). */
   readonly semanticClassProbs?: tf.Tensor2D;
+  /** Also return the most probable cluster per pixel, whatever its probability (spec 5.5). */
+  readonly mostProbable?: boolean;
   readonly stripElements?: number;
 }
 
@@ -45,6 +47,8 @@ export interface MembershipResult {
   readonly membership: ClusterMembership;
   /** argmax_c sum_k Pc[k, c] Pm[k, p] per pixel, with `semanticClassProbs`. */
   readonly semantic?: Int32Array;
+  /** argmax_k P_k per pixel (first on ties), with `mostProbable`. */
+  readonly mostProbable?: Int16Array;
 }
 
 /**
@@ -59,9 +63,7 @@ export async function clusterMembership(
 ): Promise<MembershipResult> {
   const [lowHeight, , numClusters] = maskLogits.shape;
   const { height, width } = geometry;
-  // PT decides align_corners by the padded input width's parity, for both steps (T21).
-  const align = geometry.paddedWidth % 2 === 1;
-  const rowTaps = composedTaps(lowHeight, geometry.paddedHeight, geometry.cropHeight, height, align);
+  const rowTaps = logitRowTaps(lowHeight, geometry);
   const slots = slotsFor(options.threshold, numClusters);
   const membership: ClusterMembership = {
     height,
@@ -73,6 +75,7 @@ export async function clusterMembership(
     probSums: new Float64Array(numClusters),
   };
   const semantic = options.semanticClassProbs !== undefined ? new Int32Array(height * width) : undefined;
+  const mostProbable = options.mostProbable ? new Int16Array(height * width) : undefined;
   // The padded-width intermediate of the column resize is the largest strip tensor.
   const widest = Math.max(width, geometry.paddedWidth);
   const stripRows = Math.max(1, Math.floor((options.stripElements ?? STRIP_ELEMENTS) / (widest * numClusters)));
@@ -83,11 +86,15 @@ export async function clusterMembership(
       const [values, indices] = await Promise.all([strip.values.data(), strip.indices.data()]);
       record(membership, y0 * width, values as Float32Array, indices as Int32Array, options.threshold);
       if (semantic !== undefined && strip.semantic !== undefined) semantic.set(await strip.semantic.data(), y0 * width);
+      // The selection is sorted, so its first slot is the argmax.
+      if (mostProbable !== undefined) {
+        for (let p = 0; p < indices.length / slots; p++) mostProbable[y0 * width + p] = indices[p * slots];
+      }
     } finally {
       tf.dispose([strip.values, strip.indices, strip.semantic ?? []]);
     }
   }
-  return semantic !== undefined ? { membership, semantic } : { membership };
+  return { membership, ...(semantic !== undefined && { semantic }), ...(mostProbable !== undefined && { mostProbable }) };
 }
 
 interface StripSelection {

@@ -3,10 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 /**
  * PT maps the stride-4 mask logits back in two bilinear steps (spec 2.1 step 5, T28):
  * upsample to the padded input size, crop `[:cropH, :cropW]`, resize the crop to the
- * original size, with align_corners = (padded width odd) for both. Bilinear resizes
- * are separable and linear, so the two steps compose into one linear map per axis with
- * at most 4 low-resolution taps per output row / column. Applying them to strips of
- * output rows reproduces the two-step result without ever holding K x H x W logits (T35).
+ * original size, with align_corners = (padded width odd) for both (T21). Bilinear
+ * resizes are separable and linear, so along the rows the two steps compose into one
+ * map with at most 4 low-resolution taps per output row. A strip of output rows is
+ * therefore a small band of low-resolution rows times a weight matrix, followed by the
+ * two steps along the columns; no K x H x W tensor is ever held (T35).
  */
 
 /** The composed map along one axis: output i = sum_t weight[t][i] * input[index[t][i]]. */
@@ -49,6 +50,15 @@ function bilinearStep(inSize: number, outSize: number, alignCorners: boolean): L
     step.w0[o] = f32(1 - lambda);
   }
   return step;
+}
+
+function alignCorners(g: LogitGeometry): boolean {
+  return g.paddedWidth % 2 === 1;
+}
+
+/** The composed row taps from the stride-4 rows to the output rows. */
+export function logitRowTaps(lowHeight: number, g: LogitGeometry): AxisTaps {
+  return composedTaps(lowHeight, g.paddedHeight, g.cropHeight, g.height, alignCorners(g));
 }
 
 /**
@@ -136,7 +146,7 @@ export function resizeStrip(
   end: number,
 ): tf.Tensor3D {
   const [, lowWidth, numClusters] = maskLogits.shape;
-  const align = g.paddedWidth % 2 === 1;
+  const align = alignCorners(g);
   const band = rowBand(rowTaps, start, end);
   const rows = end - start;
   return tf.tidy(() => {

@@ -25,7 +25,7 @@ export function reorder(cp: ClassProbs, mask: Float32Array, config: PostProcessC
 }
 
 /** Pixel indices of each binary mask, grouped by cluster (CSR). */
-function pixelLists(m: ClusterMembership): { start: Int32Array; pixels: Int32Array } {
+export function pixelLists(m: ClusterMembership): { start: Int32Array; pixels: Int32Array } {
   const start = new Int32Array(m.numClusters + 1);
   for (let k = 0; k < m.numClusters; k++) start[k + 1] = start[k] + m.pixelCounts[k];
   const fill = start.slice(0, m.numClusters);

@@ -6,6 +6,7 @@ import { classProbs } from './class-probs';
 import { clusterMembership } from './cluster-membership';
 import { instances } from './instances';
 import { pastePanoptic } from './panoptic';
+import { postprocessTf } from './panoptic-tf';
 
 export interface PostProcessOptions {
   readonly semantic?: boolean;
@@ -22,7 +23,8 @@ export interface PostProcessResult {
 }
 
 /**
- * PT post-processing (spec 2.1 step 5 + 5.1-5.3) at the original image size.
+ * PT post-processing (spec 2.1 step 5 + 5.1-5.3) at the original image size; deeplab2's
+ * (panoptic-tf.ts) when the geometry says 'tf'.
  * `classLogits`: K x (C+1), void last. `maskLogits`: [h/4, w/4, K] final mask logits of
  * the padded input (not disposed here).
  */
@@ -34,6 +36,7 @@ export async function postprocess(
   config: PostProcessConfig,
   options: PostProcessOptions = {},
 ): Promise<PostProcessResult> {
+  if (geometry.processing === 'tf') return postprocessTf(classLogits, maskLogits, geometry, classes, config, options);
   const numClusters = maskLogits.shape[2];
   const cp = classProbs(classLogits, numClusters);
   const semanticClassProbs = options.semantic ? tf.tensor2d(cp.probs, [numClusters, cp.numClasses]) : undefined;
