@@ -6,28 +6,39 @@ import { defineConfig, type Connect, type Plugin } from 'vite';
 
 const MODELS_DIR = path.resolve(import.meta.dirname, 'models');
 
-/** The served model list: models/manifest.json if present, else every folder holding a model.json. */
-function modelManifest(): string {
+/**
+ * Extra model roots for dev and preview only (the e2e tests' tiny model), from
+ * KMAX_EXTRA_MODELS (paths joined with the OS delimiter); never copied into a build.
+ */
+const EXTRA_DIRS = (process.env.KMAX_EXTRA_MODELS ?? '').split(path.delimiter).filter((d) => d !== '').map((d) => path.resolve(d));
+
+/** The model list: models/manifest.json if present, else every folder holding a model.json, demo first. */
+function modelManifest(roots: readonly string[]): string {
   const file = path.join(MODELS_DIR, 'manifest.json');
-  if (existsSync(file)) return readFileSync(file, 'utf8');
-  const folders = existsSync(MODELS_DIR) ? readdirSync(MODELS_DIR).filter((d) => existsSync(path.join(MODELS_DIR, d, 'model.json'))) : [];
-  // The demo model first: it is what a visitor should see.
-  folders.sort((a, b) => Number(b === 'demo') - Number(a === 'demo') || a.localeCompare(b));
-  return JSON.stringify({ models: folders.map((id) => ({ id, name: id, path: `${id}/model.json` })) });
+  const listed: { id: string; name: string; path: string }[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { models: { id: string; name: string; path: string }[] }).models : [];
+  for (const root of roots) {
+    if (!existsSync(root)) continue;
+    for (const id of readdirSync(root)) {
+      if (existsSync(path.join(root, id, 'model.json')) && !listed.some((m) => m.id === id)) listed.push({ id, name: id, path: `${id}/model.json` });
+    }
+  }
+  listed.sort((a, b) => Number(b.id === 'demo') - Number(a.id === 'demo'));
+  return JSON.stringify({ models: listed });
 }
 
-/** Serves models/ at /models/ in dev and preview, and copies it into the build. */
+/** Serves models/ (and the extra roots) at /models/ in dev and preview, and copies models/ into the build. */
 function serveModels(): Plugin {
+  const roots = [MODELS_DIR, ...EXTRA_DIRS];
   const middleware: Connect.NextHandleFunction = (req, res, next) => {
     const url = decodeURIComponent((req.url ?? '').split('?')[0]);
     if (!url.startsWith('/models/')) return next();
     if (url === '/models/manifest.json') {
       res.setHeader('Content-Type', 'application/json');
-      res.end(modelManifest());
+      res.end(modelManifest(roots));
       return;
     }
-    const file = path.resolve(MODELS_DIR, `.${url.slice('/models'.length)}`);
-    if (!file.startsWith(MODELS_DIR + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+    const file = roots.map((root) => path.resolve(root, `.${url.slice('/models'.length)}`)).find((f) => roots.some((r) => f.startsWith(r + path.sep)) && existsSync(f) && statSync(f).isFile());
+    if (file === undefined) {
       res.statusCode = 404;
       res.end('not found');
       return;
@@ -41,10 +52,10 @@ function serveModels(): Plugin {
     configureServer: (server) => void server.middlewares.use(middleware),
     configurePreviewServer: (server) => void server.middlewares.use(middleware),
     async writeBundle(options) {
-      const out = options.dir ?? path.resolve(import.meta.dirname, 'dist');
-      if (existsSync(MODELS_DIR)) await cp(MODELS_DIR, path.join(out, 'models'), { recursive: true });
-      await mkdir(path.join(out, 'models'), { recursive: true });
-      await writeFile(path.join(out, 'models', 'manifest.json'), modelManifest());
+      const out = path.join(options.dir ?? path.resolve(import.meta.dirname, 'dist'), 'models');
+      if (existsSync(MODELS_DIR)) await cp(MODELS_DIR, out, { recursive: true });
+      await mkdir(out, { recursive: true });
+      await writeFile(path.join(out, 'manifest.json'), modelManifest([MODELS_DIR]));
     },
   };
 }

@@ -67,19 +67,24 @@ function WebcamStill() {
   const start = async () => {
     try {
       const s = await navigator.mediaDevices.getUserMedia({ video: true });
-      setStream(s);
       if (video.current !== null) {
         video.current.srcObject = s;
         await video.current.play();
       }
+      // Only offer "Take still" once frames are arriving.
+      setStream(s);
     } catch (error) {
       reportInputError(`the camera is not available: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
   const take = () => {
     if (video.current === null) return;
-    void showImage(videoFrame(video.current, 'webcam still'));
-    setStream(null);
+    try {
+      void showImage(videoFrame(video.current, 'webcam still'));
+      setStream(null);
+    } catch (error) {
+      reportInputError(error instanceof Error ? error.message : String(error));
+    }
   };
   return (
     <div className="webcam">

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { useAppStore } from '../state/store';
 import { panopticOverlay, placeLabels, segmentPalette } from '../viz';
 import { ImageCanvas } from './ImageCanvas';
+import type { StageTiming } from '../segmenter/types';
 
 /** The picture with its panoptic segments blended over it, plus labels on each segment's largest piece. */
 export function OverlayView() {
@@ -41,7 +42,27 @@ export function OverlayView() {
       <figcaption>
         {image.name} · {image.pixels.width}×{image.pixels.height}
         {image.downscaledFrom !== undefined && ` (scaled down from ${image.downscaledFrom[0]}×${image.downscaledFrom[1]})`}
+        {panoptic !== null && result !== null && <Timings timings={result.timings} inputSize={result.inputSize} />}
       </figcaption>
     </figure>
+  );
+}
+
+/** Where the time went, stage by stage (worker-side wall clock). */
+function Timings({ timings, inputSize }: { timings: readonly StageTiming[]; inputSize: readonly [number, number] }) {
+  const total = timings.reduce((sum, t) => sum + t.ms, 0);
+  return (
+    <details className="timings">
+      <summary>
+        input {inputSize[1]}×{inputSize[0]} · {Math.round(total)} ms
+      </summary>
+      <ul>
+        {timings.map((t) => (
+          <li key={t.stage}>
+            {t.stage}: {Math.round(t.ms)} ms
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }

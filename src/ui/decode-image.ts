@@ -19,18 +19,28 @@ export async function decodeImage(blob: Blob, name: string): Promise<LoadedImage
     throw new ImageDecodeError(`"${name}" could not be read as an image (${error instanceof Error ? error.message : String(error)}); try a PNG, JPEG or WebP file`);
   }
   const { width, height } = bitmap;
-  const scale = Math.min(1, Math.sqrt(MAX_PIXELS / (width * height)));
-  if (scale < 1) {
+  const target = fitPixelBudget(width, height, MAX_PIXELS);
+  if (target[0] !== width) {
     bitmap.close();
-    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', resizeWidth: Math.floor(width * scale), resizeHeight: Math.floor(height * scale), resizeQuality: 'high' });
+    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', resizeWidth: target[0], resizeHeight: target[1], resizeQuality: 'high' });
   }
   const pixels = bitmapPixels(bitmap);
   bitmap.close();
-  return { name, pixels, ...(scale < 1 ? { downscaledFrom: [width, height] as const } : {}) };
+  return { name, pixels, ...(target[0] !== width ? { downscaledFrom: [width, height] as const } : {}) };
+}
+
+/** The largest size with the same aspect ratio and at most `budget` pixels (the size itself if it fits). */
+export function fitPixelBudget(width: number, height: number, budget: number): [number, number] {
+  if (width * height <= budget) return [width, height];
+  const scale = Math.sqrt(budget / (width * height));
+  const h = Math.max(1, Math.floor(height * scale));
+  // A side clamped to one pixel must not push the other over the budget.
+  return [Math.max(1, Math.min(Math.floor(width * scale), Math.floor(budget / h))), h];
 }
 
 /** A frame of a playing video (the webcam still). */
 export function videoFrame(video: HTMLVideoElement, name: string): LoadedImage {
+  if (video.videoWidth === 0) throw new ImageDecodeError('the camera has not delivered a frame yet; try again');
   const canvas = new OffscreenCanvas(video.videoWidth, video.videoHeight);
   const ctx = canvas.getContext('2d');
   if (ctx === null) throw new ImageDecodeError('this browser cannot draw to a 2D canvas');

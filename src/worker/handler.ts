@@ -1,6 +1,6 @@
 import type { BackendName, BackendReport, DeviceLoss } from '../backend';
 import type { LoadProgress, ModelSource } from '../loading/load-model';
-import type { Segmenter } from '../segmenter/types';
+import type { Segmenter, StageEvent } from '../segmenter/types';
 import { CancelledError, DeviceLostError, NoModelError, serialiseError, UnknownRequestError } from './errors';
 import type { Empty, LoadedModel, ModelFiles, Reply, ReplyValues, Request, RequestOf, RequestType } from './protocol';
 import { transferablesOf } from './transferables';
@@ -106,7 +106,7 @@ export class SegmenterWorkerHandler {
   }
 
   private async segment(request: RequestOf<'segment'>) {
-    const options = { ...request.options, onProgress: (event: { stage: string; index: number; total: number }) => this.env.post({ kind: 'stage', id: request.id, event }, []) };
+    const options = { ...request.options, onProgress: (event: StageEvent) => this.env.post({ kind: 'stage', id: request.id, event }, []) };
     return this.withRecovery(() => {
       if (this.segmenter === undefined) throw new NoModelError();
       return this.segmenter.segment(request.image, options);
