@@ -27,42 +27,39 @@ export interface FetchedModel {
 
 /** Reads model.json and every shard of a model, reporting bytes as they arrive. */
 export async function fetchModel(source: ModelSource, onProgress?: ProgressCallback, signal?: AbortSignal): Promise<FetchedModel> {
-  if (source.kind === 'files') return readFromFiles(source.files, onProgress);
-  const response = await fetchOk(source.url, signal);
-  const modelJson = parseModelJson(await response.text(), source.url);
+  if (source.kind === 'files') {
+    const json = source.files.get('model.json');
+    if (json === undefined) throw new ModelFormatError('no model.json among the model files');
+    return readShards(parseModelJson(new TextDecoder().decode(json)), onProgress, async (path, onChunk) => {
+      const bytes = source.files.get(path);
+      if (bytes === undefined) throw new ModelFormatError(`weight shard "${path}" is missing from the model files`);
+      onChunk(bytes.byteLength);
+      return bytes;
+    });
+  }
+  const modelJson = parseModelJson(await (await fetchOk(source.url, signal)).text(), source.url);
+  return readShards(modelJson, onProgress, async (path, onChunk) =>
+    readBody(await fetchOk(new URL(path, new URL(source.url, baseHref())).toString(), signal), onChunk),
+  );
+}
+
+/** Reads every shard the manifest names, in order; the total is known before the first byte. */
+async function readShards(
+  modelJson: ModelJson,
+  onProgress: ProgressCallback | undefined,
+  read: (path: string, onChunk: (bytes: number) => void) => Promise<Uint8Array>,
+): Promise<FetchedModel> {
   const total = manifestBytes(modelJson);
   onProgress?.({ status: 'initiate', loaded: 0, total });
   const shards = new Map<string, Uint8Array>();
   let loaded = 0;
   for (const group of modelJson.weightsManifest) {
     for (const path of group.paths) {
-      const url = new URL(path, new URL(source.url, baseHref())).toString();
-      const bytes = await readBody(await fetchOk(url, signal), (n) => {
+      const bytes = await read(path, (n) => {
         loaded += n;
         onProgress?.({ status: 'progress', loaded, total, file: path });
       });
       shards.set(path, bytes);
-    }
-  }
-  onProgress?.({ status: 'done', loaded, total });
-  return { modelJson, shards };
-}
-
-function readFromFiles(files: ReadonlyMap<string, Uint8Array>, onProgress?: ProgressCallback): FetchedModel {
-  const json = files.get('model.json');
-  if (json === undefined) throw new ModelFormatError('no model.json among the model files');
-  const modelJson = parseModelJson(new TextDecoder().decode(json));
-  const total = manifestBytes(modelJson);
-  onProgress?.({ status: 'initiate', loaded: 0, total });
-  const shards = new Map<string, Uint8Array>();
-  let loaded = 0;
-  for (const group of modelJson.weightsManifest) {
-    for (const path of group.paths) {
-      const bytes = files.get(path);
-      if (bytes === undefined) throw new ModelFormatError(`weight shard "${path}" is missing from the model files`);
-      shards.set(path, bytes);
-      loaded += bytes.byteLength;
-      onProgress?.({ status: 'progress', loaded, total, file: path });
     }
   }
   onProgress?.({ status: 'done', loaded, total });
