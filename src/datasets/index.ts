@@ -1,5 +1,6 @@
 import type { ClassInfo } from '../model/config';
-import datasets from './kmax-datasets.json';
+import official from './kmax-datasets.json';
+import synthetic from './synthetic-panoptic.json';
 
 interface RawClass {
   readonly id: number;
@@ -14,7 +15,8 @@ interface RawDataset {
   readonly classes: readonly RawClass[];
 }
 
-const RAW = datasets as unknown as Record<string, RawDataset>;
+/** The official datasets (COCO, Cityscapes, ADE20K) and our demo model's synthetic one (training/synthetic). */
+const RAW = { ...official, ...synthetic } as unknown as Record<string, RawDataset>;
 
 export class UnknownDatasetError extends Error {
   override readonly name = 'UnknownDatasetError';
