@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "a checkpoint's tensors: key, shape, dtype, min/max/mean",
     load: async () => (await import('./commands/inspect')).inspectCommand,
   },
+  eval: { summary: 'PQ, SQ, RQ on a COCO panoptic dataset', load: async () => (await import('./commands/eval')).evalCommand },
   bench: { summary: 'per-stage timings', load: async () => (await import('./commands/bench')).benchCommand },
 };
 
