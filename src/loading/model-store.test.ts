@@ -88,12 +88,13 @@ describe('model store', () => {
     vi.stubGlobal('caches', caches);
     const bytes = readFileSync(path.join(FIXTURES_DIR, 'r50-coco-4stage', 'checkpoint.pth'));
     const phases: string[] = [];
-    const model = await convertToStore([{ name: 'checkpoint.pth', file: new Blob([bytes]) }], (p) => {
+    const model = await convertToStore([{ name: 'checkpoint.pth', file: new Blob([bytes]) }], { inputSize: [129, 129] }, (p) => {
       if (phases.at(-1) !== p.status) phases.push(p.status);
     });
     expect(phases).toEqual(['read', 'convert', 'store']);
     expect(model.name).toBe('checkpoint.pth · detected-coco_panoptic-resnet-2-1-2-1-k24');
     expect(model.config.transformerDecoder.numClusters).toBe(24);
+    expect(model.config.inputSize).toEqual([129, 129]);
     expect(model.classes).toHaveLength(133);
     expect(model.provenance.files?.[0]).toMatchObject({ name: 'checkpoint.pth', bytes: bytes.byteLength });
     const files = await (await openModelStore()).read(model.id);

@@ -1,10 +1,13 @@
 import { describeBackend } from '../backend/backend-report';
+import { openModelStore, type StoredModel } from '../loading/model-store';
 import type { AttentionMode } from '../segmenter/types';
 import { compareRuns } from '../viz';
 import { CancelledError } from '../worker/errors';
 import type { WorkerSegmenterClient } from '../worker/client';
+import type { NetworkInput, NetworkOutputs } from '../worker/network-probe';
+import type { WorkerModelSource } from '../worker/protocol';
 import { engine } from './engine';
-import type { ModelEntry } from './model-slice';
+import type { ConvertedModel, ModelEntry, ServedModel } from './model-slice';
 import type { LoadedImage } from './result-slice';
 import { useAppStore, type AppState } from './store';
 import type { ColourBy } from './view-slice';
@@ -21,16 +24,17 @@ let unsubscribe: (() => void) | undefined;
 /** Reads the served model list, picks the remembered (or `?model=`) model and loads it. */
 export async function startApp(base: string, requested: string | null): Promise<void> {
   listenToDeviceLoss();
-  let models: ModelEntry[] = [];
+  let served: ServedModel[] = [];
   try {
     const response = await fetch(`${base}models/manifest.json`);
-    if (response.ok) models = ((await response.json()) as { models: { id: string; name: string; path: string }[] }).models.map((m) => ({ id: m.id, name: m.name, url: `${base}models/${m.path}` }));
+    if (response.ok) served = ((await response.json()) as { models: { id: string; name: string; path: string }[] }).models.map((m) => ({ kind: 'served', id: m.id, name: m.name, url: `${base}models/${m.path}` }));
   } catch {
     // No manifest: the list stays empty and the status says so.
   }
+  const models: ModelEntry[] = [...served, ...(await convertedModels())];
   set({ models });
   if (models.length === 0) {
-    set({ engineStatus: 'error', engineError: 'no models are served under models/; add a model folder (see README)' });
+    set({ engineStatus: 'error', engineError: 'no models are served under models/; add a model folder (see README) or convert a checkpoint' });
     return;
   }
   const remembered = requested ?? get().modelId;
@@ -43,7 +47,7 @@ export async function loadModel(id: string): Promise<void> {
   running?.abort();
   set({ modelId: id, engineStatus: 'loading', progress: { loaded: 0, total: 0 }, engineError: null });
   try {
-    segmenter = await engine().load({ kind: 'url', url: new URL(entry.url, location.href).toString() }, { onProgress: (e) => set({ progress: { loaded: e.loaded, total: e.total } }) });
+    segmenter = await engine().load(sourceOf(entry), { onProgress: (e) => set({ progress: { loaded: e.loaded, total: e.total } }) });
     set({
       engineStatus: 'ready',
       progress: null,
@@ -60,16 +64,69 @@ export async function loadModel(id: string): Promise<void> {
   }
 }
 
-/** Loads a model folder produced by converting an official checkpoint in the worker. */
-export async function convertCheckpoint(file: File): Promise<void> {
-  set({ engineStatus: 'loading', engineError: null });
+/**
+ * Converts official checkpoint files in the worker (the page never reads them),
+ * which keeps the model in the browser; it joins the model list and is loaded.
+ * A failure is reported and leaves the current model as it was.
+ */
+export async function convertCheckpoint(files: readonly File[]): Promise<void> {
+  if (files.length === 0 || get().conversion !== null) return;
+  const fileNames = files.map((f) => f.name);
+  set({ conversion: { fileNames, progress: null }, conversionError: null });
+  let shown = '';
+  let model: StoredModel;
   try {
-    const files = await engine().convert(file.name, new Uint8Array(await file.arrayBuffer()));
-    segmenter = await engine().load({ kind: 'files', files });
-    set({ engineStatus: 'ready', backend: segmenter.backend, modelName: segmenter.config.name, numClusters: segmenter.config.transformerDecoder.numClusters, classes: segmenter.classes });
-    if (get().image !== null) await runSegmentation();
+    const size = get().convertInputSize;
+    model = await engine().convert(
+      files.map((file) => ({ name: file.name, file })),
+      {
+        ...(size === null ? {} : { inputSize: [size, size] as const }),
+        onProgress: (progress) => {
+          // Hundreds of chunks per file: the bar moves in steps of 0.5%.
+          const done = progress.status === 'read' ? progress.loaded : progress.status === 'convert' ? progress.converted : progress.stored;
+          const step = `${progress.status}:${Math.floor((200 * done) / Math.max(1, progress.total))}`;
+          if (step !== shown) set({ conversion: { fileNames, progress } });
+          shown = step;
+        },
+      },
+    );
   } catch (error) {
-    set({ engineStatus: segmenter === undefined ? 'error' : 'ready', engineError: `could not convert "${file.name}": ${messageOf(error)}` });
+    set({ conversion: null, conversionError: `could not convert ${fileNames.map((n) => `"${n}"`).join(' + ')}: ${messageOf(error)}` });
+    return;
+  }
+  const entry: ConvertedModel = { ...model, kind: 'stored' };
+  set({ conversion: null, models: [...get().models.filter((m) => m.id !== entry.id), entry] });
+  await loadModel(entry.id);
+}
+
+export const setConvertInputSize = (convertInputSize: number | null) => set({ convertInputSize });
+
+/** Removes a converted model from the browser; if it was in use, the first other model is loaded. */
+export async function deleteConvertedModel(id: string): Promise<void> {
+  try {
+    await (await openModelStore()).delete(id);
+  } catch (error) {
+    set({ conversionError: `could not delete the stored model: ${messageOf(error)}` });
+    return;
+  }
+  const models = get().models.filter((m) => m.id !== id);
+  set({ models, conversionError: null });
+  if (get().modelId !== id) return;
+  if (models.length > 0) {
+    await loadModel(models[0].id);
+    return;
+  }
+  segmenter?.dispose();
+  segmenter = undefined;
+  set({ modelId: null, modelName: null, classes: [], engineStatus: 'idle' });
+}
+
+/** Models converted earlier in this browser; none when storage is refused (converting says why). */
+async function convertedModels(): Promise<ConvertedModel[]> {
+  try {
+    return (await (await openModelStore()).list()).map((m) => ({ ...m, kind: 'stored' }));
+  } catch {
+    return [];
   }
 }
 
@@ -135,6 +192,17 @@ export const setPlaying = (playing: boolean) => set({ playing });
 /** Moves the stage explorer one layer on, wrapping after the final one (the play loop). */
 export function stepLayer(delta: 1 | -1): void {
   set({ layer: (get().layer + delta + 7) % 7 });
+}
+
+/** Debug and parity hook: the bare network of model `id` on a normalised, padded input, in the worker. */
+export async function runNetwork(id: string, input: NetworkInput, attention: AttentionMode): Promise<NetworkOutputs> {
+  const entry = get().models.find((m) => m.id === id);
+  if (entry === undefined) throw new Error(`no model "${id}" in the list`);
+  return engine().network(sourceOf(entry), input, attention);
+}
+
+function sourceOf(entry: ModelEntry): WorkerModelSource {
+  return entry.kind === 'served' ? { kind: 'url', url: new URL(entry.url, location.href).toString() } : { kind: 'stored', id: entry.id };
 }
 
 /** Debug and e2e hook: destroys the worker's GPU device. */

@@ -1,12 +1,28 @@
 import type { StateCreator } from 'zustand';
 import type { BackendReport } from '../backend';
+import type { StoredModel } from '../loading/model-store';
 import type { ClassInfo } from '../model/config';
+import type { ConversionProgress } from '../worker/protocol';
 
-/** A model the app can load: a served folder's model.json. */
-export interface ModelEntry {
+/** A model folder served under models/ (its model.json URL). */
+export interface ServedModel {
+  readonly kind: 'served';
   readonly id: string;
   readonly name: string;
   readonly url: string;
+}
+
+/** A model converted from an official checkpoint and kept in this browser. */
+export type ConvertedModel = StoredModel & { readonly kind: 'stored' };
+
+/** A model the app can load. */
+export type ModelEntry = ServedModel | ConvertedModel;
+
+/** A checkpoint conversion under way in the worker. */
+export interface Conversion {
+  readonly fileNames: readonly string[];
+  /** Null until the worker reports the first bytes read. */
+  readonly progress: ConversionProgress | null;
 }
 
 export type EngineStatus = 'idle' | 'loading' | 'ready' | 'running' | 'error';
@@ -24,6 +40,11 @@ export interface ModelSlice {
   engineError: string | null;
   /** Device loss and recovery, in words, until the next run. */
   deviceNotice: string | null;
+  conversion: Conversion | null;
+  /** Square network input size for the next conversion; null keeps the detected (trained) size. */
+  convertInputSize: number | null;
+  /** Why the last conversion (or a stored-model operation) failed; the page carries on. */
+  conversionError: string | null;
 }
 
 export const createModelSlice: StateCreator<ModelSlice, [], [], ModelSlice> = () => ({
@@ -37,4 +58,7 @@ export const createModelSlice: StateCreator<ModelSlice, [], [], ModelSlice> = ()
   classes: [],
   engineError: null,
   deviceNotice: null,
+  conversion: null,
+  convertInputSize: null,
+  conversionError: null,
 });

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
-import { loseDevice, startApp } from '../state/actions';
+import { convertCheckpoint, loseDevice, runNetwork, startApp } from '../state/actions';
 import { useAppStore } from '../state/store';
-import { CheckpointInput } from './CheckpointInput';
+import { CheckpointInput, isCheckpointFileName } from './CheckpointInput';
 import { ComparePanel } from './ComparePanel';
 import { EngineStatus } from './EngineStatus';
 import { ImageInputs, openBlob } from './ImageInputs';
@@ -14,7 +14,7 @@ import { ViewControls } from './ViewControls';
 declare global {
   interface Window {
     /** Present with `?debug`: hooks for manual checks and the e2e tests. */
-    kmaxLens?: { loseDevice: () => Promise<boolean> };
+    kmaxLens?: { loseDevice: typeof loseDevice; runNetwork: typeof runNetwork };
   }
 }
 
@@ -23,7 +23,7 @@ export function App() {
   const [dragging, setDragging] = useState(false);
   useEffect(() => {
     const params = new URLSearchParams(location.search);
-    if (params.has('debug')) window.kmaxLens = { loseDevice };
+    if (params.has('debug')) window.kmaxLens = { loseDevice, runNetwork };
     void startApp(import.meta.env.BASE_URL, params.get('model'));
   }, []);
   return (
@@ -38,8 +38,9 @@ export function App() {
       onDrop={(e) => {
         e.preventDefault();
         setDragging(false);
-        const file = [...e.dataTransfer.files][0];
-        if (file !== undefined) void openBlob(file, file.name);
+        const files = [...e.dataTransfer.files];
+        if (files.length > 0 && files.every((f) => isCheckpointFileName(f.name))) void convertCheckpoint(files);
+        else if (files[0] !== undefined) void openBlob(files[0], files[0].name);
       }}
     >
       <header className="top">

@@ -1,9 +1,13 @@
 import type { BackendName, BackendReport } from '../backend';
-import type { LoadProgress, ModelSource } from '../loading/load-model';
+import type { NamedCheckpointFile } from '../checkpoints/convert';
+import type { LoadProgress } from '../loading/load-model';
+import type { StoredModel } from '../loading/model-store';
 import type { ClassInfo, KMaXConfig } from '../model/config';
-import type { RgbImage, SegmentOptions, SegmentResult, Segmenter, StageEvent } from '../segmenter/types';
+import type { AttentionMode, RgbImage, SegmentOptions, SegmentResult, Segmenter, StageEvent } from '../segmenter/types';
 import { CancelledError, rebuildError, UnknownRequestError, WorkerCrashedError } from './errors';
-import type { ModelFiles, Reply, ReplyValues, RequestPayloads, RequestType, WorkerEvent } from './protocol';
+import type { ConvertToStoreOptions } from './convert-checkpoint';
+import type { NetworkInput, NetworkOutputs } from './network-probe';
+import type { ConversionProgress, Reply, ReplyValues, RequestPayloads, RequestType, WorkerEvent, WorkerModelSource } from './protocol';
 
 /** The part of `Worker` the client uses (a loop-back to the handler in tests). */
 export interface WorkerLike {
@@ -17,6 +21,7 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
   onLoadProgress?: (event: LoadProgress) => void;
+  onConvertProgress?: (event: ConversionProgress) => void;
   onStage?: (event: StageEvent) => void;
 }
 
@@ -24,6 +29,7 @@ interface CallOptions {
   readonly transfer?: Transferable[];
   readonly signal?: AbortSignal;
   readonly onLoadProgress?: (event: LoadProgress) => void;
+  readonly onConvertProgress?: (event: ConversionProgress) => void;
   readonly onStage?: (event: StageEvent) => void;
 }
 
@@ -48,14 +54,22 @@ export class SegmenterWorkerConnection {
     return () => this.listeners.delete(listener);
   }
 
-  async load(source: ModelSource, options: { onProgress?: (event: LoadProgress) => void; backends?: readonly BackendName[] } = {}): Promise<WorkerSegmenterClient> {
+  async load(source: WorkerModelSource, options: { onProgress?: (event: LoadProgress) => void; backends?: readonly BackendName[] } = {}): Promise<WorkerSegmenterClient> {
     const loaded = await this.call('load', { source, ...(options.backends === undefined ? {} : { backends: options.backends }) }, { ...(options.onProgress === undefined ? {} : { onLoadProgress: options.onProgress }) });
     return new WorkerSegmenterClient(this, loaded.config, loaded.classes, loaded.backend);
   }
 
-  async convert(fileName: string, bytes: Uint8Array): Promise<ModelFiles> {
-    const copy = bytes.slice();
-    return (await this.call('convert', { fileName, bytes: copy }, { transfer: [copy.buffer] })).files;
+  /** Converts checkpoint files in the worker and stores the model there; Files go by reference, unread. */
+  async convert(
+    files: readonly NamedCheckpointFile[],
+    { onProgress, ...options }: ConvertToStoreOptions & { onProgress?: (event: ConversionProgress) => void } = {},
+  ): Promise<StoredModel> {
+    return (await this.call('convert', { files, options }, { ...(onProgress === undefined ? {} : { onConvertProgress: onProgress }) })).model;
+  }
+
+  /** Runs the bare network on one input (debug and parity hook). */
+  async network(source: WorkerModelSource, input: NetworkInput, attention: AttentionMode): Promise<NetworkOutputs> {
+    return this.call('network', { source, input, attention });
   }
 
   /** Destroys the worker's WebGPU device (debug and e2e hook). */
@@ -80,6 +94,7 @@ export class SegmenterWorkerConnection {
         resolve: resolve as (value: unknown) => void,
         reject,
         ...(options.onLoadProgress === undefined ? {} : { onLoadProgress: options.onLoadProgress }),
+        ...(options.onConvertProgress === undefined ? {} : { onConvertProgress: options.onConvertProgress }),
         ...(options.onStage === undefined ? {} : { onStage: options.onStage }),
       });
       options.signal?.addEventListener('abort', () => void this.call('cancel', { target: id }), { once: true });
@@ -95,6 +110,9 @@ export class SegmenterWorkerConnection {
         return;
       case 'loadProgress':
         this.pending.get(reply.id)?.onLoadProgress?.(reply.event);
+        return;
+      case 'convertProgress':
+        this.pending.get(reply.id)?.onConvertProgress?.(reply.event);
         return;
       case 'stage':
         this.pending.get(reply.id)?.onStage?.(reply.event);

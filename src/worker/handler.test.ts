@@ -101,7 +101,7 @@ describe('SegmenterWorkerHandler', () => {
     expect(replyTo(3)?.reply).toMatchObject({ kind: 'throw', id: 3, error: { name: 'NoModelError', message: expect.stringMatching(/choose a model/) } });
     await handler.handle({ id: 4, type: 'explode' } as unknown as Request);
     expect(replyTo(4)?.reply).toMatchObject({ kind: 'throw', error: { name: 'UnknownRequestError', message: 'unknown request type "explode"' } });
-    await handler.handle({ id: 5, type: 'convert', fileName: 'x.pth', bytes: new Uint8Array(1) });
+    await handler.handle({ id: 5, type: 'convert', files: [{ name: 'x.pth', file: new Uint8Array(1) }] });
     expect(replyTo(5)?.reply).toMatchObject({ kind: 'throw', error: { name: 'UnknownRequestError' } });
   });
 
@@ -197,7 +197,7 @@ describe('SegmenterWorkerConnection with WorkerSegmenterClient, looped back to t
     expect(await connection.loseDevice()).toBe(true);
     expect((await segmenter.segment(IMAGE)).panoptic.ids[0]).toBe(1007);
     expect(lost).toEqual(['deviceLost', 'recovered']);
-    await expect(connection.convert('model.pth', new Uint8Array(4))).rejects.toBeInstanceOf(UnknownRequestError);
+    await expect(connection.convert([{ name: 'model.pth', file: new Blob([new Uint8Array(4)]) }])).rejects.toBeInstanceOf(UnknownRequestError);
   });
 
   it('rejects with CancelledError when the signal aborts, and with RemoteError for foreign errors', async () => {
@@ -216,5 +216,51 @@ describe('SegmenterWorkerConnection with WorkerSegmenterClient, looped back to t
     controller.abort();
     await expect(connection.call('segment', { image: IMAGE, options: {} }, { signal: controller.signal })).rejects.toBeInstanceOf(CancelledError);
     expect(new DeviceLostError('x').name).toBe('DeviceLostError');
+  });
+
+  it('converts Blobs by reference with progress, and loads the stored model by id', async () => {
+    const seen: Blob[] = [];
+    const sources: string[] = [];
+    const connection = loopBack({
+      convertCheckpoint: async (files, options, onProgress) => {
+        seen.push(...files.map((f) => f.file as Blob));
+        expect(options).toEqual({ inputSize: [129, 129] });
+        onProgress({ status: 'read', loaded: 3, total: 6 });
+        onProgress({ status: 'convert', converted: 2, total: 2 });
+        onProgress({ status: 'store', stored: 8, total: 8 });
+        return { id: 'converted-abc', name: 'x.pth · m', config: CONFIG, classes: [], provenance: { source: 'pytorch', tool: 't' }, bytes: 8 };
+      },
+      loadSegmenter: async (source) => {
+        sources.push(JSON.stringify(source));
+        return new FakeSegmenter(0);
+      },
+    });
+    const progress: string[] = [];
+    const file = new Blob([new Uint8Array([1, 2, 3])]);
+    const model = await connection.convert([{ name: 'x.pth', file }], { inputSize: [129, 129], onProgress: (p) => progress.push(p.status) });
+    expect(model).toMatchObject({ id: 'converted-abc', bytes: 8 });
+    expect(progress).toEqual(['read', 'convert', 'store']);
+    expect(seen).toHaveLength(1);
+    expect(new Uint8Array(await seen[0].arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
+    await connection.load({ kind: 'stored', id: model.id });
+    expect(sources).toEqual(['{"kind":"stored","id":"converted-abc"}']);
+  });
+
+  it('runs the network hook after choosing a backend, and says when the build has none', async () => {
+    const order: string[] = [];
+    const connection = loopBack({
+      chooseBackend: async () => {
+        order.push('choose');
+        return WEBGPU;
+      },
+      runNetwork: async (_source, input, attention) => {
+        order.push(`run ${attention}`);
+        return { backend: 'webgpu', cpuForward: false, tensors: { pred_logits: { shape: [1, 2], data: input.data.map((v) => 2 * v) } } };
+      },
+    });
+    const out = await connection.network({ kind: 'url', url: '/m/model.json' }, { shape: [1, 2, 1], data: new Float32Array([1, 4]) }, 'softmax');
+    expect(order).toEqual(['choose', 'run softmax']);
+    expect([...out.tensors.pred_logits.data]).toEqual([2, 8]);
+    await expect(loopBack().network({ kind: 'url', url: '/m' }, { shape: [1, 1, 1], data: new Float32Array(1) }, 'kmeans')).rejects.toBeInstanceOf(UnknownRequestError);
   });
 });

@@ -1,8 +1,12 @@
 import type { BackendName, BackendReport, DeviceLoss } from '../backend';
-import type { LoadProgress, ModelSource } from '../loading/load-model';
-import type { Segmenter, StageEvent } from '../segmenter/types';
+import type { NamedCheckpointFile } from '../checkpoints/convert';
+import type { LoadProgress } from '../loading/load-model';
+import type { StoredModel } from '../loading/model-store';
+import type { AttentionMode, Segmenter, StageEvent } from '../segmenter/types';
 import { CancelledError, DeviceLostError, NoModelError, serialiseError, UnknownRequestError } from './errors';
-import type { Empty, LoadedModel, ModelFiles, Reply, ReplyValues, Request, RequestOf, RequestType } from './protocol';
+import type { ConvertToStoreOptions } from './convert-checkpoint';
+import type { NetworkInput, NetworkOutputs } from './network-probe';
+import type { ConversionProgress, Empty, LoadedModel, Reply, ReplyValues, Request, RequestOf, RequestType, WorkerModelSource } from './protocol';
 import { transferablesOf } from './transferables';
 
 /** What the handler needs from its surroundings; the worker entry passes the real ones, tests fakes. */
@@ -13,8 +17,11 @@ export interface HandlerEnvironment {
   restartBackend(): Promise<BackendReport>;
   watchDeviceLoss(onLost: (loss: DeviceLoss) => void): void;
   loseDevice(): boolean;
-  loadSegmenter(source: ModelSource, options: { onProgress: (event: LoadProgress) => void }): Promise<Segmenter>;
-  convertCheckpoint?(fileName: string, bytes: Uint8Array): Promise<ModelFiles>;
+  loadSegmenter(source: WorkerModelSource, options: { onProgress: (event: LoadProgress) => void }): Promise<Segmenter>;
+  /** Converts checkpoint files and stores the model (absent: conversion not offered). */
+  convertCheckpoint?(files: readonly NamedCheckpointFile[], options: ConvertToStoreOptions, onProgress: (event: ConversionProgress) => void): Promise<StoredModel>;
+  /** The bare network on one input (absent: no debug hook). */
+  runNetwork?(source: WorkerModelSource, input: NetworkInput, attention: AttentionMode): Promise<NetworkOutputs>;
 }
 
 type Handlers = { [K in RequestType]: (request: RequestOf<K>) => Promise<ReplyValues[K]> };
@@ -27,7 +34,7 @@ type Handlers = { [K in RequestType]: (request: RequestOf<K>) => Promise<ReplyVa
  */
 export class SegmenterWorkerHandler {
   private segmenter: Segmenter | undefined;
-  private source: ModelSource | undefined;
+  private source: WorkerModelSource | undefined;
   private backend: BackendReport | undefined;
   private lost: DeviceLoss | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -38,6 +45,7 @@ export class SegmenterWorkerHandler {
     load: (r) => this.serially(r.id, () => this.load(r)),
     segment: (r) => this.serially(r.id, () => this.segment(r)),
     convert: (r) => this.serially(r.id, () => this.convert(r)),
+    network: (r) => this.serially(r.id, () => this.network(r)),
     unload: (r) => this.serially(r.id, async () => this.unload()),
     cancel: async (r) => ({ cancelled: this.cancel(r.target) }),
     loseDevice: async () => {
@@ -88,14 +96,20 @@ export class SegmenterWorkerHandler {
 
   private async load(request: RequestOf<'load'>): Promise<LoadedModel> {
     this.unload();
-    if (this.backend === undefined) {
-      this.backend = await this.env.chooseBackend(request.backends);
-      this.env.watchDeviceLoss((loss) => this.onDeviceLost(loss));
-    }
+    const backend = await this.startBackend(request.backends);
     const onProgress = (event: LoadProgress): void => this.env.post({ kind: 'loadProgress', id: request.id, event }, []);
     this.segmenter = await this.env.loadSegmenter(request.source, { onProgress });
     this.source = request.source;
-    return { config: this.segmenter.config, classes: this.segmenter.classes, backend: this.backend };
+    return { config: this.segmenter.config, classes: this.segmenter.classes, backend };
+  }
+
+  /** Picks the backend on first use. */
+  private async startBackend(order: readonly BackendName[] | undefined): Promise<BackendReport> {
+    if (this.backend === undefined) {
+      this.backend = await this.env.chooseBackend(order);
+      this.env.watchDeviceLoss((loss) => this.onDeviceLost(loss));
+    }
+    return this.backend;
   }
 
   private unload(): Empty {
@@ -113,9 +127,16 @@ export class SegmenterWorkerHandler {
     });
   }
 
-  private async convert(request: RequestOf<'convert'>): Promise<{ files: ModelFiles }> {
+  private async convert(request: RequestOf<'convert'>): Promise<{ model: StoredModel }> {
     if (this.env.convertCheckpoint === undefined) throw new UnknownRequestError('checkpoint conversion is not available in this build');
-    return { files: await this.env.convertCheckpoint(request.fileName, request.bytes) };
+    const onProgress = (event: ConversionProgress): void => this.env.post({ kind: 'convertProgress', id: request.id, event }, []);
+    return { model: await this.env.convertCheckpoint(request.files, request.options ?? {}, onProgress) };
+  }
+
+  private async network(request: RequestOf<'network'>): Promise<NetworkOutputs> {
+    if (this.env.runNetwork === undefined) throw new UnknownRequestError('the network debug hook is not available in this build');
+    await this.startBackend(request.backends);
+    return this.env.runNetwork(request.source, request.input, request.attention);
   }
 
   /**

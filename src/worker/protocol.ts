@@ -1,14 +1,21 @@
 import type { BackendName, BackendReport, DeviceLoss } from '../backend';
+import type { ConvertProgress, NamedCheckpointFile } from '../checkpoints/convert';
 import type { LoadProgress, ModelSource } from '../loading/load-model';
+import type { StoredModel, StoreProgress } from '../loading/model-store';
 import type { ClassInfo, KMaXConfig } from '../model/config';
-import type { RgbImage, SegmentOptions, SegmentResult, StageEvent } from '../segmenter/types';
+import type { AttentionMode, RgbImage, SegmentOptions, SegmentResult, StageEvent } from '../segmenter/types';
 import type { SerialisedError } from './errors';
+import type { ConvertToStoreOptions } from './convert-checkpoint';
+import type { NetworkInput, NetworkOutputs } from './network-probe';
 
 /** Segment options that can be cloned: the stage callback travels as `stage` events instead. */
 export type WireSegmentOptions = Omit<SegmentOptions, 'onProgress'>;
 
-/** A model folder in memory: model.json plus its shards, by file name. */
-export type ModelFiles = ReadonlyMap<string, Uint8Array>;
+/** A model the worker can load: a served folder, files in memory, or a converted model in the browser's store. */
+export type WorkerModelSource = ModelSource | { readonly kind: 'stored'; readonly id: string };
+
+/** A conversion's progress: bytes read, tensors converted, then bytes stored. */
+export type ConversionProgress = ConvertProgress | StoreProgress;
 
 /** A request or reply with no fields beyond its id and type. */
 export type Empty = Record<never, never>;
@@ -22,12 +29,18 @@ export interface LoadedModel {
 /** Payload of each request type (what the page sends). */
 export interface RequestPayloads {
   /** Unloads any model, picks a backend on first use, then loads `source`. */
-  load: { readonly source: ModelSource; readonly backends?: readonly BackendName[] };
+  load: { readonly source: WorkerModelSource; readonly backends?: readonly BackendName[] };
   segment: { readonly image: RgbImage; readonly options: WireSegmentOptions };
   /** Cancels the request with id `target` (queued or running). */
   cancel: { readonly target: number };
-  /** Converts an official checkpoint into a model folder (issue 3 point 5). */
-  convert: { readonly fileName: string; readonly bytes: Uint8Array };
+  /**
+   * Converts an official checkpoint (one .pth/.pkl, or a TF .index with its .data-*
+   * shards) and keeps the model in the browser's store (issue 3 point 5). Files are
+   * Blobs: the worker streams them, the page never reads them.
+   */
+  convert: { readonly files: readonly NamedCheckpointFile[]; readonly options?: ConvertToStoreOptions };
+  /** Runs the bare network on a given input (debug and parity hook); loads nothing for later. */
+  network: { readonly source: WorkerModelSource; readonly input: NetworkInput; readonly attention: AttentionMode; readonly backends?: readonly BackendName[] };
   /** Destroys the WebGPU device, as a driver reset would (debug and e2e hook). */
   loseDevice: Empty;
   unload: Empty;
@@ -38,7 +51,8 @@ export interface ReplyValues {
   load: LoadedModel;
   segment: SegmentResult;
   cancel: { readonly cancelled: boolean };
-  convert: { readonly files: ModelFiles };
+  convert: { readonly model: StoredModel };
+  network: NetworkOutputs;
   loseDevice: { readonly lost: boolean };
   unload: Empty;
 }
@@ -56,6 +70,7 @@ export type Reply =
   | { [K in RequestType]: ReturnOf<K> }[RequestType]
   | { readonly kind: 'throw'; readonly id: number; readonly error: SerialisedError }
   | { readonly kind: 'loadProgress'; readonly id: number; readonly event: LoadProgress }
+  | { readonly kind: 'convertProgress'; readonly id: number; readonly event: ConversionProgress }
   | { readonly kind: 'stage'; readonly id: number; readonly event: StageEvent }
   | { readonly kind: 'deviceLost'; readonly loss: DeviceLoss }
   | { readonly kind: 'recovered'; readonly backend: BackendReport };

@@ -3,8 +3,13 @@ import wasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { chooseBackend, loseDevice, restartWebGpu, watchDeviceLoss } from '../backend';
+import type { ModelSource } from '../loading/load-model';
+import { openModelStore } from '../loading/model-store';
 import { loadSegmenter } from '../segmenter';
+import { convertToStore } from './convert-checkpoint';
 import { SegmenterWorkerHandler } from './handler';
+import { runNetwork } from './network-probe';
+import type { WorkerModelSource } from './protocol';
 
 // The wasm binaries are served by the app itself, never fetched from a CDN.
 const wasmPaths = { 'tfjs-backend-wasm.wasm': wasm, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd };
@@ -16,6 +21,13 @@ const handler = new SegmenterWorkerHandler({
   restartBackend: restartWebGpu,
   watchDeviceLoss,
   loseDevice,
-  loadSegmenter,
+  loadSegmenter: async (source, options) => loadSegmenter(await modelSource(source), options),
+  convertCheckpoint: convertToStore,
+  runNetwork: async (source, input, attention) => runNetwork(await modelSource(source), input, attention),
 });
+
+/** A stored model is read from the browser's store into memory. */
+async function modelSource(source: WorkerModelSource): Promise<ModelSource> {
+  return source.kind === 'stored' ? { kind: 'files', files: await (await openModelStore()).read(source.id) } : source;
+}
 scope.onmessage = (event) => void handler.handle(event.data);

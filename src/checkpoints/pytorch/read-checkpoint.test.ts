@@ -5,6 +5,7 @@ import { readNumpyPickle } from '../numpy/read-pickle';
 import { toFloat32 } from '../raw-tensor';
 import { fixture, misaligned } from '../testdata/fixtures';
 import { readPytorchCheckpoint } from './read-checkpoint';
+import { readZipDirectory } from './zip';
 
 function values(data: ArrayLike<number | bigint>): (number | bigint)[] {
   return Array.from(data);
@@ -101,6 +102,17 @@ describe('readPytorchCheckpoint', () => {
     expect(() => readPytorchCheckpoint(bytes.subarray(0, 1500))).toThrow(/truncated/);
     expect(() => readPytorchCheckpoint(fixture('f4.npy'))).toThrow(/not a PyTorch checkpoint/);
     expect(() => readPytorchCheckpoint(new Uint8Array(0))).toThrow(/not a PyTorch checkpoint/);
+  });
+
+  it('names a corrupted tensor record (CRC-32 mismatch)', () => {
+    const damaged = new Uint8Array(bytes);
+    const entry = [...readZipDirectory(damaged).values()].find((e) => e.name.endsWith('/data/0'));
+    if (entry === undefined) throw new Error('fixture has no data/0 record');
+    const view = new DataView(damaged.buffer, damaged.byteOffset);
+    const at = entry.localHeaderOffset;
+    damaged[at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true)] ^= 0xff;
+    expect(() => readPytorchCheckpoint(damaged)).toThrow(/zip entry ".*\/data\/0" is corrupted \(CRC-32 mismatch\)/);
+    expect(() => readPytorchCheckpoint(bytes)).not.toThrow();
   });
 });
 

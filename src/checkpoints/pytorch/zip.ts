@@ -1,3 +1,4 @@
+import CRC32 from 'crc-32';
 import { inflateSync } from 'fflate';
 import { CheckpointFormatError } from '../errors';
 
@@ -6,7 +7,8 @@ import { CheckpointFormatError } from '../errors';
  * 64-byte aligned, so a stored record is returned as a view into the file: no copy,
  * and float32 data can be viewed in place. (fflate's unzip copies every entry, which
  * would double peak memory on a 230 MB checkpoint; it still inflates the rare
- * deflated entry.) Reads the central directory, zip64 included.
+ * deflated entry.) Reads the central directory, zip64 included, and checks every
+ * entry's CRC-32 so a corrupted tensor is named rather than silently loaded.
  */
 
 const LOCAL_HEADER = 0x04034b50;
@@ -22,6 +24,7 @@ export interface ZipEntry {
   readonly compressedSize: number;
   readonly size: number;
   readonly localHeaderOffset: number;
+  readonly crc32: number;
 }
 
 export function isZip(bytes: Uint8Array): boolean {
@@ -71,7 +74,8 @@ export function readZipDirectory(bytes: Uint8Array): Map<string, ZipEntry> {
       }
       extra += 4 + length;
     }
-    entries.set(name, { name, method: view.getUint16(p + 10, true), compressedSize, size, localHeaderOffset });
+    const crc32 = view.getUint32(p + 16, true);
+    entries.set(name, { name, method: view.getUint16(p + 10, true), compressedSize, size, localHeaderOffset, crc32 });
     p = extraEnd + commentLength;
   }
   return entries;
@@ -86,9 +90,14 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
   const end = start + entry.compressedSize;
   if (end > bytes.byteLength) throw truncated();
   const data = bytes.subarray(start, end);
-  if (entry.method === 0) return data;
-  if (entry.method === 8) return inflateSync(data, { out: new Uint8Array(entry.size) });
-  throw new CheckpointFormatError(`zip entry "${entry.name}" uses unsupported compression method ${entry.method}`);
+  if (entry.method !== 0 && entry.method !== 8) {
+    throw new CheckpointFormatError(`zip entry "${entry.name}" uses unsupported compression method ${entry.method}`);
+  }
+  const content = entry.method === 0 ? data : inflateSync(data, { out: new Uint8Array(entry.size) });
+  if (CRC32.buf(content) >>> 0 !== entry.crc32) {
+    throw new CheckpointFormatError(`zip entry "${entry.name}" is corrupted (CRC-32 mismatch): the checkpoint file is damaged`);
+  }
+  return content;
 }
 
 function findEndOfDirectory(bytes: Uint8Array): number {

@@ -1,0 +1,112 @@
+/**
+ * WebGPU parity with the PyTorch goldens (issue 2): in headless Chromium on WebGPU
+ * (SwiftShader here), the app converts each fixture's official-layout checkpoint in
+ * its worker, and the `?debug` hook runs the bare network on the golden input.
+ * Every stage's logits and the final ones must be within 1e-4 of max |golden|,
+ * and the k-means assignments identical (the goldens keep margins >= 0.05).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test } from './app-fixture';
+import { fixtureCheckpoint, goldenTensor } from './checkpoint-helpers';
+
+const RELATIVE_TOLERANCE = 1e-4;
+
+type CheckpointFile = { name: string; mimeType: string; buffer: Buffer };
+const file = (name: string, buffer: Buffer): CheckpointFile => ({ name, mimeType: 'application/octet-stream', buffer });
+const TF_BUNDLES = path.join(import.meta.dirname, '..', 'src', 'checkpoints', 'tf-bundle', 'testdata');
+
+/**
+ * Each fixture in its official layout. The TF-variant ResNet has the PyTorch one's
+ * names and shapes, so only a TF checkpoint says which it is: that fixture is given
+ * as the deeplab2 bundle of the same weights.
+ */
+const FIXTURES: readonly { name: string; files: () => CheckpointFile[] }[] = [
+  ...['r50-coco-4stage', 'r50-cityscapes-5stage', 'convnext-cityscapes-5stage'].map((name) => ({ name, files: () => [file(`${name}.pth`, fixtureCheckpoint(name))] })),
+  {
+    name: 'r50tf-coco-4stage',
+    files: () => ['ckpt-1.index', 'ckpt-1.data-00000-of-00001'].map((f) => file(f, readFileSync(path.join(TF_BUNDLES, 'r50tf-coco-4stage', f)))),
+  },
+];
+const MODES = [
+  { mode: 'kmeans', dir: '' },
+  { mode: 'softmax', dir: 'softmax/' },
+] as const;
+
+interface Outputs {
+  backend: string;
+  cpuForward: boolean;
+  tensors: Record<string, { shape: number[]; data: number[] }>;
+}
+
+/** max |got - want| / max |want|. */
+function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let scale = 0;
+  let error = 0;
+  for (let i = 0; i < want.length; i++) {
+    scale = Math.max(scale, Math.abs(want[i]));
+    error = Math.max(error, Math.abs(got[i] - want[i]));
+  }
+  return error / scale;
+}
+
+/** argmax over the last axis of a [h, w, K] map. */
+function assignment(data: ArrayLike<number>, k: number): Int32Array {
+  const out = new Int32Array(data.length / k);
+  for (let p = 0; p < out.length; p++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (data[p * k + j] > data[p * k + best]) best = j;
+    out[p] = best;
+  }
+  return out;
+}
+
+for (const { name: fixture, files } of FIXTURES) {
+  test(`${fixture}: the network on WebGPU matches the PyTorch goldens`, async ({ app }) => {
+    const { page } = app;
+    await page.getByLabel('Checkpoint', { exact: true }).setInputFiles(files());
+    const picker = page.getByRole('combobox', { name: 'Model' });
+    await expect(picker).toHaveValue(/^converted-/);
+    const id = await picker.inputValue();
+    const input = goldenTensor(fixture, 'input');
+
+    for (const { mode, dir } of MODES) {
+      const started = Date.now();
+      const out: Outputs = await page.evaluate(
+        async ({ id, shape, data, mode }) => {
+          const hook = window.kmaxLens;
+          if (hook === undefined) throw new Error('no debug hook: open the page with ?debug');
+          const run = await hook.runNetwork(id, { shape: shape as [number, number, number], data: new Float32Array(data) }, mode);
+          const tensors = Object.fromEntries(Object.entries(run.tensors).map(([name, t]) => [name, { shape: t.shape, data: Array.from(t.data) }]));
+          return { backend: run.backend, cpuForward: run.cpuForward, tensors };
+        },
+        { id, shape: input.shape, data: Array.from(input.data), mode },
+      );
+      expect(out.backend).toBe('webgpu');
+      expect(out.cpuForward).toBe(false);
+
+      const errors: Record<string, number> = {};
+      const layers = Object.keys(out.tensors).filter((name) => name.endsWith('/class_logits')).length;
+      expect(layers).toBeGreaterThanOrEqual(6);
+      for (const name of [...Array.from({ length: layers }, (_, l) => [`stage${l}/class_logits`, `stage${l}/mask_logits`]).flat(), 'pred_logits', 'pred_masks']) {
+        const want = goldenTensor(fixture, `${dir}${name}`);
+        const got = out.tensors[name];
+        expect(got?.shape, name).toEqual(want.shape);
+        errors[name] = relativeError(got.data, want.data);
+      }
+      let flips = 0;
+      if (mode === 'kmeans') {
+        for (let l = 0; l < layers; l++) {
+          const got = out.tensors[`stage${l}/mask_logits`];
+          const want = goldenTensor(fixture, `stage${l}/assignment`).data;
+          const mine = assignment(got.data, got.shape[2]);
+          flips += mine.filter((a, p) => a !== want[p]).length;
+        }
+      }
+      const worst = Object.entries(errors).sort((a, b) => b[1] - a[1])[0];
+      console.log(`${fixture} webgpu ${mode}: ${Date.now() - started} ms, worst ${worst[0]} ${worst[1].toExponential(2)}, assignment flips ${flips}`);
+      for (const [name, error] of Object.entries(errors)) expect(error, `${mode} ${name}`).toBeLessThan(RELATIVE_TOLERANCE);
+      expect(flips, `${mode}: pixels whose cluster differs from PyTorch`).toBe(0);
+    }
+  });
+}

@@ -1,0 +1,40 @@
+import { megabytes } from '../loading/model-store';
+import type { KMaXConfig } from '../model/config';
+import { deleteConvertedModel } from '../state/actions';
+import type { ConvertedModel } from '../state/model-slice';
+
+/** The models converted in this browser: what each is, its classes and size, and a way to delete it. */
+export function ConvertedModels({ models }: { models: readonly ConvertedModel[] }) {
+  if (models.length === 0) return null;
+  return (
+    <ul className="converted" aria-label="Converted models">
+      {models.map((m) => (
+        <li key={m.id} data-model-id={m.id}>
+          <strong>{m.name}</strong>
+          <span className="hint">
+            {describeConfig(m.config)} · {megabytes(m.bytes)}
+          </span>
+          <details>
+            <summary>
+              {m.classes.length} classes ({m.config.dataset})
+            </summary>
+            <p className="hint">{m.classes.map((c) => c.name).join(', ')}</p>
+          </details>
+          <button type="button" aria-label={`Delete ${m.name}`} onClick={() => void deleteConvertedModel(m.id)}>
+            Delete
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** One line of what the weights are: backbone, decoder, clusters, input size. */
+function describeConfig(config: KMaXConfig): string {
+  const backbone =
+    config.backbone.type === 'resnet'
+      ? `ResNet ${config.backbone.depths.join('-')} (${config.backbone.variant})`
+      : `ConvNeXt ${config.backbone.depths.join('-')}, dims ${config.backbone.dims.join('/')}`;
+  const decoder = `decoder ${config.pixelDecoder.inputs.join('/')}`;
+  return `${backbone} · ${decoder} · K=${config.transformerDecoder.numClusters} · input ${config.inputSize.join('×')} · ${config.processing} processing`;
+}

@@ -1,0 +1,41 @@
+import { checkpointSourceOf, convertCheckpoint, type NamedCheckpointFile } from '../checkpoints/convert';
+import { encodeModelFolder, type ModelFiles } from '../loading/model-folder';
+import { openModelStore, storedModelId, type StoredModel } from '../loading/model-store';
+import type { ConversionProgress } from './protocol';
+
+export interface ConvertToStoreOptions {
+  /**
+   * Network input size to store instead of the detected one (the weights do not fix
+   * it): smaller runs faster and sees less detail. Sides must be 32k+1.
+   */
+  readonly inputSize?: readonly [number, number];
+}
+
+/**
+ * Checkpoint files (Files from a drop or the file input) -> a stored model, in
+ * the worker: convert, write the model folder in float32 (exactly the official
+ * weights), keep it in the browser's model store. Each stage's data goes out of
+ * scope as soon as the next one has it, so the peak is about the checkpoint plus
+ * the converted tensors, never several copies of the file.
+ */
+export async function convertToStore(
+  files: readonly NamedCheckpointFile[],
+  options: ConvertToStoreOptions,
+  onProgress: (progress: ConversionProgress) => void,
+): Promise<StoredModel> {
+  // Refused storage is found out before a large file is read.
+  const store = await openModelStore();
+  const folder = await convertToFolder(files, options, onProgress);
+  return store.save(storedModelId(folder.modelJson.provenance), folder, onProgress);
+}
+
+async function convertToFolder(
+  files: readonly NamedCheckpointFile[],
+  { inputSize }: ConvertToStoreOptions,
+  onProgress: (progress: ConversionProgress) => void,
+): Promise<ModelFiles> {
+  const { source, fileNames } = await checkpointSourceOf(files);
+  const converted = await convertCheckpoint(source, { fileNames, onProgress });
+  const config = inputSize === undefined ? converted.config : { ...converted.config, inputSize };
+  return encodeModelFolder({ config, classes: converted.classes, provenance: converted.provenance, tensors: converted.tensors });
+}
