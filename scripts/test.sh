@@ -1,11 +1,28 @@
 #!/usr/bin/env bash
-# The whole test suite: typecheck, lint, unit + parity (Vitest, Node), the Python
-# reference/training checks, the demo-model evaluation, browser tests (Playwright).
+# The whole test suite: typecheck, lint, unit + parity (Vitest, Node), the Python reference and
+# training checks, the demo-model evaluation, browser tests (Playwright, WebGPU on SwiftShader).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export WEBGPU_CPU_FORWARD=false
+py=/usr/bin/python3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+echo "== typecheck and lint"
 npx tsc --noEmit -p tsconfig.json
 npx eslint .
+
+echo "== unit and parity tests (Node: cpu and wasm backends)"
 npx vitest run
-/usr/bin/python3 training/test_keys.py
+
+echo "== PyTorch reference, fixtures, training smoke test and export"
+$py training/test_keys.py
+$py training/test_model.py
+$py training/test_postprocess.py
+$py training/test_fixtures.py
+$py -m training.train.test_pq
+$py training/test_training_smoke.py --out "$tmp/smoke"
+$py -m training.export_demo --checkpoint "$tmp/smoke/model_final.pth" --out "$tmp/smoke-model"
+
+echo "== browser tests (Chromium, WebGPU and fallback)"
 npx playwright test
