@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { expect, test } from './app-fixture';
-import { canvasPixels, download, dropImage, pasteImage, sampleBytes } from './page-helpers';
+import { canvasPixels, canvasPoint, download, dropImage, panopticIds, pasteImage, sampleBytes } from './page-helpers';
 
 test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
   test('runs on webgpu and segments a sample, an upload, a paste, a drop and a webcam still', async ({ app }) => {
@@ -11,8 +11,21 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
     await expect(status).toHaveAttribute('data-backend', 'webgpu');
     await expect(status).toContainText('Backend: webgpu');
     await expect(page.getByRole('combobox', { name: 'Model' })).toHaveValue('tiny');
+    const model = page.getByRole('region', { name: 'Model', exact: true });
+    await expect(model).toContainText('tiny (e2e)');
+    await expect(model).toContainText('K=24');
+    await expect(model).toContainText(/\d+ classes \(coco/);
+    await expect(model).toContainText(/\d+(\.\d)? MB/);
 
-    await app.openSample('Street');
+    // A reload shows the shader warm-up stage by stage before the engine is ready.
+    await page.reload();
+    await expect(status).toContainText(/warming up shaders: .+ done \(\d of \d+\)/);
+    await expect(status).toHaveAttribute('data-status', 'ready');
+
+    await page.getByRole('group', { name: 'Sample images' }).getByRole('button', { name: 'Street' }).click();
+    await expect(status).toContainText(/segmenting: .+ done \(\d of \d+\)/);
+    await app.waitForResult('street.png');
+    await expect(page.getByLabel('Stage timings')).toContainText(/backbone \d+ ms/);
     await expect(page.getByRole('list', { name: 'Segments' }).getByRole('listitem').first()).toBeVisible();
     await app.screenshot('main-view');
 
@@ -69,6 +82,9 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
       if (expected.some((v, c) => canvas.data[p * 4 + c] !== v)) mismatches++;
     }
     expect(mismatches).toBe(0);
+    const overlayPng = PNG.sync.read((await download(page, 'Download overlay PNG')).bytes);
+    expect([overlayPng.width, overlayPng.height]).toEqual([photo.width, photo.height]);
+    expect(overlayPng.data.equals(Buffer.from(canvas.data))).toBe(true);
     await app.screenshot('overlay-opaque');
   });
 
@@ -93,14 +109,30 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
     await expect(slider).toHaveValue('7');
 
     await page.getByRole('img', { name: 'Cluster assignment' }).click({ position: { x: 60, y: 60 } });
-    const plot = page.getByRole('table', { name: 'Class probabilities per layer' });
-    await expect(plot.locator('tbody tr')).toHaveCount(7);
+    const selected = Number((await page.locator('.cluster-table button[aria-pressed="true"]').innerText()).trim());
+    // The selected cluster is highlighted in all seven layers at once.
+    const across = page.getByRole('group', { name: `Cluster ${selected} across layers` });
+    await expect(across.getByRole('img')).toHaveCount(7);
+    // One line per followed class, a point per layer.
+    const plot = page.getByRole('img', { name: 'Class probabilities per layer' });
+    const lines = plot.locator('g[data-class] polyline');
+    expect(await lines.count()).toBeGreaterThanOrEqual(1);
+    for (const points of await lines.evaluateAll((els) => els.map((e) => (e.getAttribute('points') ?? '').trim().split(/\s+/).length))) expect(points).toBe(7);
     await expect(page.getByRole('img', { name: 'Soft attention map' })).toBeVisible();
+    // The cluster list selects by keyboard too.
+    const rows = page.getByRole('table', { name: 'Clusters' }).locator('tbody tr');
+    expect(await rows.count()).toBeGreaterThan(1);
+    await rows.nth(1).getByRole('button').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('group', { name: /^Cluster \d+ across layers$/ })).not.toHaveAttribute('aria-label', `Cluster ${selected} across layers`);
     await page.getByRole('radio', { name: 'predicted class' }).check();
     await page.getByRole('button', { name: 'Play' }).click();
     await expect(slider).not.toHaveValue('7');
     await page.getByRole('button', { name: 'Pause' }).click();
-    await slider.fill('3');
+    await slider.fill('4');
+    await slider.focus();
+    await page.keyboard.press('ArrowLeft');
+    await expect(slider).toHaveValue('3');
     await page.getByRole('heading', { name: 'Stage explorer' }).scrollIntoViewIfNeeded();
     await app.screenshot('stage-explorer');
   });
@@ -124,8 +156,114 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
     expect(changed).toBeGreaterThan(0);
     await expect(table.getByRole('row', { name: /Mean assignment confidence/ })).toContainText(/0\.\d{3}/);
     await expect(table.getByRole('row', { name: /Cluster-size entropy/ })).toContainText(/\d\.\d{3}/);
-    await table.scrollIntoViewIfNeeded();
+  });
+
+  test('softmax from a chosen layer on, compared side by side with argmax at every layer', async ({ app }) => {
+    const { page } = app;
+    await app.openSample('Room');
+    const status = page.getByRole('status', { name: 'Engine status' });
+    const attention = page.getByRole('radiogroup', { name: 'Attention' });
+    await attention.getByRole('radio', { name: 'softmax', exact: true }).check();
+    await expect(status).toHaveAttribute('data-status', 'ready');
+    await attention.getByRole('combobox', { name: 'Attention from layer' }).selectOption('3');
+    await expect(status).toHaveAttribute('data-status', 'ready');
+
+    await page.getByRole('button', { name: 'Compare' }).click();
+    const panel = page.getByRole('region', { name: /^Comparison: argmax vs softmax from layer 4$/ });
+    await expect(panel).toBeVisible();
+    const sides = panel.getByRole('group', { name: 'Side by side' });
+    const slider = page.getByRole('slider', { name: 'Decoder layer' });
+    const perLayer = panel.getByRole('table', { name: 'Per-layer numbers' });
+    const changedAt: number[] = [];
+    for (let layer = 1; layer <= 7; layer++) {
+      await slider.fill(String(layer));
+      const name = layer === 7 ? 'Final' : `Layer ${layer}`;
+      await expect(sides.getByRole('img', { name: `argmax: ${name}`, exact: true })).toBeVisible();
+      await expect(sides.getByRole('img', { name: `softmax from layer 4: ${name}`, exact: true })).toBeVisible();
+      const left = await canvasPixels(page, `argmax: ${name}`);
+      const right = await canvasPixels(page, `softmax from layer 4: ${name}`);
+      await expect(perLayer.locator('caption')).toHaveText(name);
+      const changed = Number((await perLayer.locator('[data-measure="layer-changed"]').innerText()).replace('%', ''));
+      changedAt.push(changed);
+      // Layers up to 4 see only argmax updates in both runs (a layer predicts from the centres entering it).
+      if (layer <= 4) {
+        expect(changed, `layer ${layer}`).toBe(0);
+        expect(left.data).toEqual(right.data);
+      }
+      if (layer === 6) await app.screenshot('compare-layer-6');
+    }
+    expect(Math.max(...changedAt.slice(4)), 'softmax from layer 4 changes a later layer').toBeGreaterThan(0);
+    await panel.getByRole('button', { name: 'Earlier layer' }).click();
+    await expect(slider).toHaveValue('6');
+    await panel.scrollIntoViewIfNeeded();
     await app.screenshot('compare');
+  });
+
+  test('hovering highlights a segment; the legend hides one; semantic and instance views; options survive a reload', async ({ app }) => {
+    const { page } = app;
+    await app.openSample('Shapes');
+    await page.getByRole('slider', { name: 'Overlay opacity' }).fill('1');
+    await page.getByRole('checkbox', { name: 'Contours' }).uncheck();
+    await page.getByRole('checkbox', { name: 'Labels' }).uncheck();
+    const png = PNG.sync.read((await download(page, 'Download panoptic PNG')).bytes);
+    const ids = panopticIds(png);
+    const photo = PNG.sync.read(sampleBytes('shapes.png'));
+    const legend = page.getByRole('list', { name: 'Segments' });
+    const first = legend.getByRole('listitem').first();
+    const id = Number(await first.getAttribute('data-segment-id'));
+    const name = (await first.locator('.name').innerText()).trim();
+    const p = ids.indexOf(id);
+
+    // Hover: the card names the segment, its legend entry lights up, everything else darkens.
+    const point = await canvasPoint(page, 'Panoptic overlay', p % png.width, Math.floor(p / png.width));
+    await page.mouse.move(point.x, point.y);
+    const card = page.getByRole('tooltip');
+    await expect(card).toContainText(name);
+    await expect(card).toContainText(/score \d+\.\d%/);
+    await expect(card).toContainText(/area \d+\.\d% \([\d,]+ px\)/);
+    await expect(legend.locator(`li[data-segment-id="${id}"]`)).toHaveClass(/hovered/);
+    const shade = await canvasPixels(page, 'Highlighted segment');
+    const other = ids.findIndex((v) => v !== id);
+    expect(shade.data[p * 4 + 3]).toBe(0);
+    expect(shade.data[other * 4 + 3]).toBeGreaterThan(100);
+    await app.screenshot('hover');
+    await page.mouse.move(0, 0);
+    await expect(card).toHaveCount(0);
+
+    // Legend toggle: the segment's pixels show the photo, the others keep their colour.
+    const before = await canvasPixels(page, 'Panoptic overlay');
+    await first.getByRole('checkbox').uncheck();
+    await expect(first.getByRole('checkbox')).not.toBeChecked();
+    const after = await canvasPixels(page, 'Panoptic overlay');
+    let wrong = 0;
+    for (let q = 0; q < ids.length; q++) {
+      const expected = ids[q] === id ? [photo.data[q * 4], photo.data[q * 4 + 1], photo.data[q * 4 + 2]] : [before.data[q * 4], before.data[q * 4 + 1], before.data[q * 4 + 2]];
+      if (expected.some((v, c) => after.data[q * 4 + c] !== v)) wrong++;
+    }
+    expect(wrong).toBe(0);
+    await first.getByRole('checkbox').check();
+
+    // Semantic only: one legend entry per class. Instances only: thing classes.
+    const views = page.getByRole('radiogroup', { name: 'Overlay view' });
+    await views.getByRole('radio', { name: 'semantic only' }).check();
+    await expect(page.locator('figure[data-view="semantic"][data-result-for="shapes.png"]')).toBeVisible();
+    await expect(legend.getByRole('listitem').first()).toBeVisible();
+    const semanticNames = await legend.locator('.name').allInnerTexts();
+    expect(new Set(semanticNames).size).toBe(semanticNames.length);
+    await page.getByRole('checkbox', { name: 'Labels' }).check();
+    await app.screenshot('semantic-view');
+    await views.getByRole('radio', { name: 'instances only' }).check();
+    await expect(page.getByRole('status', { name: 'Engine status' })).toHaveAttribute('data-status', 'ready');
+    await expect(page.locator('figure[data-view="instances"][data-result-for="shapes.png"]')).toBeVisible();
+    await expect(legend.getByRole('listitem').first()).toBeVisible();
+    await app.screenshot('instance-view');
+
+    // View options and the model choice persist.
+    await page.reload();
+    await expect(page.getByRole('status', { name: 'Engine status' })).toHaveAttribute('data-status', 'ready');
+    await expect(views.getByRole('radio', { name: 'instances only' })).toBeChecked();
+    await expect(page.getByRole('slider', { name: 'Overlay opacity' })).toHaveValue('1');
+    await expect(page.getByRole('checkbox', { name: 'Contours' })).not.toBeChecked();
   });
 
   test('a broken image shows an error, keeps the last result, and the app still works', async ({ app }) => {

@@ -45,3 +45,20 @@ export async function download(page: Page, button: string): Promise<{ name: stri
   const [file]: [Download, void] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
   return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
 }
+
+/** Page coordinates of the centre of pixel (x, y) of a canvas, by its accessible name. */
+export async function canvasPoint(page: Page, label: string, x: number, y: number): Promise<{ x: number; y: number }> {
+  return page.evaluate(
+    ({ label, x, y }) => {
+      const canvas = document.querySelector(`canvas[aria-label="${label}"]`) as HTMLCanvasElement;
+      const box = canvas.getBoundingClientRect();
+      return { x: box.left + ((x + 0.5) * box.width) / canvas.width, y: box.top + ((y + 0.5) * box.height) / canvas.height };
+    },
+    { label, x, y },
+  );
+}
+
+/** Segment id per pixel of a COCO panoptic PNG (id = R + 256·G + 256²·B). */
+export function panopticIds(png: { width: number; height: number; data: Buffer }): number[] {
+  return Array.from({ length: png.width * png.height }, (_, p) => png.data[p * 4] + 256 * png.data[p * 4 + 1] + 65536 * png.data[p * 4 + 2]);
+}

@@ -61,6 +61,11 @@ export function logitRowTaps(lowHeight: number, g: LogitGeometry): AxisTaps {
   return composedTaps(lowHeight, g.paddedHeight, g.cropHeight, g.height, alignCorners(g));
 }
 
+/** The composed column taps from the stride-4 columns to the output columns. */
+export function logitColumnTaps(lowWidth: number, g: LogitGeometry): AxisTaps {
+  return composedTaps(lowWidth, g.paddedWidth, g.cropWidth, g.width, alignCorners(g));
+}
+
 /**
  * Taps from `lowSize` (stride-4 logits) to `outSize`, through an upsampling to
  * `paddedSize` of which the first `cropSize` positions are kept.

@@ -117,11 +117,6 @@ describe.each(manifest.cases)('postprocess (tf) vs numpy deeplab2 transcription:
     expect((instances ?? []).map((i) => [i.cluster, i.mask.reduce((a, v) => a + v, 0)])).toEqual(things.map((s) => [s.cluster, s.area]));
   });
 
-  it('gives the same maps with one-row strips', async () => {
-    const [whole, rows] = [await run(c, { semantic: true }), await run(c, { semantic: true, stripElements: 1 })];
-    expect(differing(rows.panoptic.ids, whole.panoptic.ids)).toBe(0);
-    expect(differing(rows.semantic as Int32Array, whole.semantic as Int32Array)).toBe(0);
-  });
 });
 
 describe('deeplab2 details', () => {
@@ -143,7 +138,7 @@ describe('deeplab2 details', () => {
     expect(Array.from(nearestAlignCorners(4, 1))).toEqual([0]);
   });
 
-  it('2000x1500 with K = 128: peak tensor memory stays far below K x H x W float32 at the padded size', async () => {
+  it('2000x1500 with K = 128: no kernel runs, the only K-channel tensor is the stride-4 input', async () => {
     await tf.setBackend('wasm');
     const geometry = planResize(1500, 2000, [1281, 1281], 'tf');
     expect([geometry.paddedHeight, geometry.cropHeight, geometry.cropWidth]).toEqual([1281, 960, 1281]);
@@ -152,7 +147,6 @@ describe('deeplab2 details', () => {
     const classLogits = Float32Array.from({ length: numClusters * 134 }, (_, i) => (i % 134 === (i * 7) % 133 ? 9 : 0));
     const coco = Array.from({ length: 133 }, (_, id) => ({ ...CLASSES[0], id, isThing: id < 80 }));
     const before = tf.memory().numTensors;
-    const inputBytes = tf.memory().numBytes;
     let pixels = 0;
     const profile = await tf.profile(async () => {
       const result = await postprocess(classLogits, low, geometry, coco, POSTPROCESS.coco, { semantic: true });
@@ -161,12 +155,7 @@ describe('deeplab2 details', () => {
     });
     low.dispose();
     expect(tf.memory().numTensors).toBe(before - 1);
-    const fullResolution = numClusters * 1281 * 1281 * 4;
-    const working = profile.peakBytes - inputBytes;
-    console.log(`tf peak ${(profile.peakBytes / 2 ** 20).toFixed(1)} MiB (input ${(inputBytes / 2 ** 20).toFixed(1)} MiB) vs ${(fullResolution / 2 ** 20).toFixed(0)} MiB`);
+    expect([profile.newTensors, profile.kernels.length]).toEqual([0, 0]);
     expect(pixels).toBe(2 * 2000 * 1500);
-    // About five strip tensors of 8 MB live at once; the dense map would be 800 MiB.
-    expect(working).toBeLessThan(64 * 2 ** 20);
-    expect(working).toBeGreaterThan(0);
   });
 });

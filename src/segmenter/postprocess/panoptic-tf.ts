@@ -1,9 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { ClassInfo, PostProcessConfig } from '../../model/config';
 import type { ResizePlan } from '../preprocess/resize-plan';
 import type { Instance, PanopticResult, Segment } from '../types';
 import { classProbs, type ClassProbs } from './class-probs';
-import { clusterMembership, STRIP_ELEMENTS, type ClusterMembership } from './cluster-membership';
+import { clusterMembership, readLowLogits, type ClusterMembership, type LowLogits } from './cluster-membership';
 import type { LogitGeometry } from './logit-resize';
 import { pixelLists, reorder } from './panoptic';
 import type { PostProcessOptions, PostProcessResult } from './postprocess';
@@ -32,13 +32,12 @@ export async function postprocessTf(
   if (geometry.paddedWidth % 2 === 0) {
     throw new Error(`deeplab2 post-processing needs an odd padded width, got ${geometry.paddedWidth}`);
   }
-  const numClusters = maskLogits.shape[2];
-  const cp = classProbs(classLogits, numClusters);
-  const order = reorder(cp, await stride4MaskScores(maskLogits, config.pixelThreshold, options.stripElements), config);
-  const { membership, mostProbable } = await clusterMembership(maskLogits, paddedGeometry(geometry), {
+  const low = await readLowLogits(maskLogits);
+  const cp = classProbs(classLogits, low.numClusters);
+  const order = reorder(cp, stride4MaskScores(low, config.pixelThreshold), config);
+  const { membership, mostProbable } = clusterMembership(low, paddedGeometry(geometry), {
     threshold: config.pixelThreshold,
     mostProbable: options.semantic,
-    stripElements: options.stripElements,
   });
   const pasting = pasteMaskwise(membership, cp, order, classes, config);
   const panoptic = panopticAtRawSize(pasting, cp, classes, config, geometry);
@@ -59,28 +58,27 @@ function paddedGeometry(g: ResizePlan): LogitGeometry {
 /**
  * Re-order mask scores (spec 5.5): mean softmax probability over the pixels above the
  * threshold, from the stride-4 logits before any upsampling, padding included; 0 for an
- * empty mask (`divide_no_nan`). Strips of low-resolution rows keep memory flat.
+ * empty mask (`divide_no_nan`).
  */
-async function stride4MaskScores(maskLogits: tf.Tensor3D, threshold: number, stripElements = STRIP_ELEMENTS): Promise<Float32Array> {
-  const [lowHeight, lowWidth, numClusters] = maskLogits.shape;
+function stride4MaskScores(low: LowLogits, threshold: number): Float32Array {
+  const { numClusters, values } = low;
   const sums = new Float64Array(numClusters);
   const counts = new Float64Array(numClusters);
-  const stripRows = Math.max(1, Math.floor(stripElements / (lowWidth * numClusters)));
-  for (let y0 = 0; y0 < lowHeight; y0 += stripRows) {
-    const rows = Math.min(stripRows, lowHeight - y0);
-    const [stripSums, stripCounts] = tf.tidy(() => {
-      const probs = tf.softmax(tf.slice(maskLogits, [y0, 0, 0], [rows, -1, -1]));
-      const above = tf.cast(tf.greater(probs, threshold), 'float32');
-      return [tf.sum(tf.mul(probs, above), [0, 1]), tf.sum(above, [0, 1])];
-    });
-    try {
-      const [s, c] = await Promise.all([stripSums.data(), stripCounts.data()]);
-      for (let k = 0; k < numClusters; k++) {
-        sums[k] += s[k];
-        counts[k] += c[k];
+  const probs = new Float64Array(numClusters);
+  for (let from = 0; from < values.length; from += numClusters) {
+    let max = -Infinity;
+    for (let k = 0; k < numClusters; k++) max = Math.max(max, values[from + k]); // T34
+    let total = 0;
+    for (let k = 0; k < numClusters; k++) {
+      probs[k] = Math.exp(values[from + k] - max);
+      total += probs[k];
+    }
+    for (let k = 0; k < numClusters; k++) {
+      const p = probs[k] / total;
+      if (p > threshold) {
+        sums[k] += p;
+        counts[k]++;
       }
-    } finally {
-      tf.dispose([stripSums, stripCounts]);
     }
   }
   return Float32Array.from(sums, (sum, k) => (counts[k] > 0 ? sum / counts[k] : 0));

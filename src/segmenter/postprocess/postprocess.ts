@@ -2,16 +2,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ClassInfo, PostProcessConfig } from '../../model/config';
 import type { ResizePlan } from '../preprocess/resize-plan';
 import type { Instance, PanopticResult } from '../types';
-import { classProbs } from './class-probs';
-import { clusterMembership } from './cluster-membership';
+import { classProbs, type ClassProbs } from './class-probs';
+import { clusterMembership, readLowLogits } from './cluster-membership';
 import { instances } from './instances';
 import { pastePanoptic } from './panoptic';
 import { postprocessTf } from './panoptic-tf';
+import { semanticLabels } from './semantic';
 
 export interface PostProcessOptions {
   readonly semantic?: boolean;
   readonly instances?: boolean;
-  /** Elements of one [rows, W, K] strip tensor (memory/speed trade-off). */
+  /** Elements of one [rows, W, K] strip tensor of the semantic pass (memory/speed trade-off). */
   readonly stripElements?: number;
 }
 
@@ -39,22 +40,21 @@ export async function postprocess(
   if (geometry.processing === 'tf') return postprocessTf(classLogits, maskLogits, geometry, classes, config, options);
   const numClusters = maskLogits.shape[2];
   const cp = classProbs(classLogits, numClusters);
-  const semanticClassProbs = options.semantic ? tf.tensor2d(cp.probs, [numClusters, cp.numClasses]) : undefined;
-  let result;
-  try {
-    result = await clusterMembership(maskLogits, geometry, {
-      threshold: config.pixelThreshold,
-      semanticClassProbs,
-      stripElements: options.stripElements,
-    });
-  } finally {
-    semanticClassProbs?.dispose();
-  }
-  const { membership, semantic } = result;
+  const { membership } = clusterMembership(await readLowLogits(maskLogits), geometry, { threshold: config.pixelThreshold });
+  const semantic = options.semantic ? await semanticOf(maskLogits, geometry, cp, options.stripElements) : undefined;
   const panoptic = pastePanoptic(membership, cp, classes, config);
   return {
     panoptic,
     ...(semantic !== undefined && { semantic }),
     ...(options.instances && { instances: instances(membership, cp, classes) }),
   };
+}
+
+async function semanticOf(maskLogits: tf.Tensor3D, geometry: ResizePlan, cp: ClassProbs, stripElements?: number): Promise<Int32Array> {
+  const probs = tf.tensor2d(cp.probs, [cp.numClusters, cp.numClasses]);
+  try {
+    return await semanticLabels(maskLogits, geometry, probs, stripElements);
+  } finally {
+    probs.dispose();
+  }
 }
