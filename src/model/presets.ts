@@ -20,6 +20,9 @@ const RESNET50: BackboneConfig = {
   outChannels: [256, 512, 1024, 2048],
 };
 
+/** deeplab2's ResNet-50 (spec 3.2 "TF", T23): same weights layout, different network. */
+const RESNET50_TF: BackboneConfig = { ...RESNET50, variant: 'tf' };
+
 const CONVNEXT = {
   t: { type: 'convnext', depths: [3, 3, 9, 3], dims: [96, 192, 384, 768] },
   s: { type: 'convnext', depths: [3, 3, 27, 3], dims: [96, 192, 384, 768] },
@@ -82,6 +85,7 @@ function official(
   dataset: keyof typeof DATASETS,
   backbone: BackboneConfig,
   inputs: readonly BackboneFeature[],
+  tf?: { readonly inputSize: readonly [number, number] },
 ): KMaXConfig {
   const d = DATASETS[dataset];
   return {
@@ -100,15 +104,15 @@ function official(
     },
     predictor: { headChannels: 256, embeddingChannels: 128 },
     numClasses: d.numClasses,
-    inputSize: d.inputSize,
-    processing: 'pytorch',
+    inputSize: tf?.inputSize ?? d.inputSize,
+    processing: tf === undefined ? 'pytorch' : 'tf',
     postprocess: POSTPROCESS[dataset],
     dataset: d.dataset,
   };
 }
 
 /**
- * The nine PyTorch checkpoints of the spec's section 10. Cityscapes decoders take a
+ * The nine PyTorch checkpoints of the spec's section 10, and deeplab2's ResNet-50 ones. Cityscapes decoders take a
  * fifth input; PT's stable sort on declared strides puts the R50 stem before res2
  * and the ConvNeXt stem after it (spec 3.4, T13).
  */
@@ -128,6 +132,14 @@ export const PRESETS: Readonly<Record<string, KMaXConfig>> = {
   ]),
   'ade20k-r50': official('ade20k-r50', 'ade20k', RESNET50, FOUR_STAGE_INPUTS),
   'ade20k-convnext-l': official('ade20k-convnext-l', 'ade20k', CONVNEXT.l, FOUR_STAGE_INPUTS),
+  // deeplab2's R50 checkpoints need its own ResNet and its pre/post-processing (spec 2.2, 5.5).
+  // Its Cityscapes decoder takes the stride-2 stem last (spec D12).
+  'coco-r50-tf': official('coco-r50-tf', 'coco', RESNET50_TF, FOUR_STAGE_INPUTS, { inputSize: [1281, 1281] }),
+  'cityscapes-r50-tf': official('cityscapes-r50-tf', 'cityscapes', RESNET50_TF, ['res5', 'res4', 'res3', 'res2', 'stem'], {
+    inputSize: [1025, 2049],
+  }),
+  'ade20k-r50-tf': official('ade20k-r50-tf', 'ade20k', RESNET50_TF, FOUR_STAGE_INPUTS, { inputSize: [1281, 1281] }),
+  'ade20k-r50-tf-641': official('ade20k-r50-tf-641', 'ade20k', RESNET50_TF, FOUR_STAGE_INPUTS, { inputSize: [641, 641] }),
 };
 
 export function presetNames(): string[] {
