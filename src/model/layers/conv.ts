@@ -124,6 +124,7 @@ export class Conv1dBN {
   private readonly norm: BatchNorm | null;
   private readonly act: Activation;
   private folded: { weight: tf.Tensor2D; bias: tf.Tensor1D | null } | null = null;
+  private blocks: { widths: number[]; parts: { weight: tf.Tensor2D; bias: tf.Tensor1D | null }[] } | null = null;
 
   constructor(
     private readonly weights: WeightReader,
@@ -156,6 +157,40 @@ export class Conv1dBN {
     });
   }
 
+  /**
+   * `apply` split by output columns into blocks of `widths`: one product per
+   * block of the weight, so no copy of the output is made (tfjs-wasm splits
+   * a tensor with a JS loop per row).
+   */
+  applySplit(x: tf.Tensor2D, widths: readonly number[]): tf.Tensor2D[] {
+    if (isCalibrating()) return tf.tidy(() => tf.split(this.apply(x), [...widths], 1));
+    return tf.tidy(() =>
+      this.foldedBlocks(widths).map(({ weight, bias }) => {
+        const y = tf.fused.matMul({ a: x, b: weight, bias: bias ?? undefined, activation: this.act === 'relu' ? 'relu' : 'linear' });
+        return (this.act === 'gelu' ? activate(y, 'gelu') : y) as tf.Tensor2D;
+      }),
+    );
+  }
+
+  private foldedBlocks(widths: readonly number[]): { weight: tf.Tensor2D; bias: tf.Tensor1D | null }[] {
+    if (this.blocks === null || this.blocks.widths.join() !== widths.join()) {
+      this.disposeBlocks();
+      const { weight, bias } = this.foldedWeights();
+      const keep = <T extends tf.Tensor>(t: T): T => this.weights.track(tf.keep(t));
+      const weightParts = tf.split(weight, [...widths], 1).map((w) => keep(w as tf.Tensor2D));
+      const biasParts = bias === null ? null : tf.split(bias, [...widths]).map((b) => keep(b as tf.Tensor1D));
+      const parts = weightParts.map((w, i) => ({ weight: w, bias: biasParts?.[i] ?? null }));
+      this.blocks = { widths: [...widths], parts };
+      return parts;
+    }
+    return this.blocks.parts;
+  }
+
+  private disposeBlocks(): void {
+    this.blocks?.parts.forEach(({ weight, bias }) => tf.dispose(bias === null ? [weight] : [weight, bias]));
+    this.blocks = null;
+  }
+
   private foldedWeights(): { weight: tf.Tensor2D; bias: tf.Tensor1D | null } {
     if (this.folded === null) {
       if (this.norm === null) {
@@ -172,6 +207,7 @@ export class Conv1dBN {
   }
 
   private disposeFolded(): void {
+    this.disposeBlocks();
     if (this.folded !== null && this.norm !== null) {
       this.folded.weight.dispose();
       this.folded.bias?.dispose();

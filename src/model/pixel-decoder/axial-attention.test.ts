@@ -1,4 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32, randomWeights } from '../random-weights';
@@ -150,9 +151,10 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-describe('AxialAttention', () => {
+// wasm takes its own kernels (depthwise convs for the batched products), so both run.
+describe.each(['cpu', 'wasm'])('AxialAttention on %s', (backend) => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    expect(await tf.setBackend(backend)).toBe(true);
   });
 
   const build = (w: WeightReader) => new AxialAttention(w, PREFIX, SHAPE);

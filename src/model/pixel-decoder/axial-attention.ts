@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm } from '../layers/batch-norm';
+import { minorBatchMatMul } from '../layers/batch-matmul';
 import { isCalibrating } from '../layers/calibration';
 import { Conv1dBN } from '../layers/conv';
 import type { WeightReader } from '../weights';
@@ -14,11 +15,18 @@ export interface AxialAttentionShape {
   readonly heads: number;
 }
 
+/** q, k or v of every head, `[B, L, h, d]` (heads are contiguous channel blocks, T6). */
+type PerHead = tf.Tensor4D;
+
 /**
  * 1-D position-sensitive self-attention of Axial-DeepLab (spec 3.4, steps 1-8), on
  * B sequences of length L at once: `[B, L, inChannels] -> [B, L, valueChannels]`.
  * Logits are q.k + q.E_q + k.E_k with no 1/sqrt(d) (T5): a BatchNorm per (term, head)
  * replaces the scaling. Heads are contiguous channel blocks (T6).
+ *
+ * Every product is batched over one axis (the head n = (b, h), or a position, as
+ * in Appendix B) and written as a `minorBatchMatMul`, its operands laid out with
+ * that axis minor; the logits live as `[L(query), B*h, L(key)]`.
  */
 export class AxialAttention {
   private readonly qkv: Conv1dBN;
@@ -59,83 +67,117 @@ export class AxialAttention {
     const { keyChannels, valueChannels, heads } = this.shape;
     const positions = relativePositionIndex(length);
     return tf.tidy(() => {
-      // 1-2. qkv = BN(x W), split [q | k | v], heads as [B, h, L, d].
-      const qkv = this.qkv.apply(tf.reshape(x, [batch * length, inChannels]));
-      const [q, k, v] = tf.split(qkv, [keyChannels, keyChannels, valueChannels], 1);
-      const toHeads = (t: tf.Tensor, depth: number) =>
-        tf.transpose(tf.reshape(t, [batch, length, heads, depth]), [0, 2, 1, 3]) as tf.Tensor4D;
-      const qh = toHeads(q, this.keyDepth);
-      const kh = toHeads(k, this.keyDepth);
-      const vh = toHeads(v, this.valueDepth);
+      // 1-2. qkv = BN(x W), split [q | k | v], per head.
+      const [q, k, v] = this.qkv.applySplit(tf.reshape(x, [batch * length, inChannels]), [keyChannels, keyChannels, valueChannels]);
+      const q4 = tf.reshape(q, [batch, length, heads, this.keyDepth]) as PerHead;
+      const k4 = tf.reshape(k, [batch, length, heads, this.keyDepth]) as PerHead;
+      const v4 = tf.reshape(v, [batch, length, heads, this.valueDepth]) as PerHead;
 
-      // 3. E[l, m] = T[m - l + 254], [L, L, d].
+      // 3. E[l, m] = T[m - l + 254]. Gathering the reversed table with the same index
+      // yields T[l - m + 254], i.e. the embeddings in (key, query) order.
       const index = tf.tensor1d(positions, 'int32');
-      const embed = (table: tf.Tensor2D, depth: number) =>
-        tf.reshape(tf.gather(table, index), [length, length, depth]) as tf.Tensor3D;
+      const embed = (table: tf.Tensor2D, depth: number, keyMajor: boolean) => {
+        const t = keyMajor ? tf.reverse(table, 0) : table;
+        return tf.reshape(tf.gather(tf.transpose(t), index, 1), [depth, length, length]) as tf.Tensor3D; // [d, ., .]
+      };
+      const queryEmbedding = embed(this.queryTable, this.keyDepth, false); // [d, l, m]
+      const keyEmbedding = embed(this.keyTable, this.keyDepth, true); // [d, m, l]
+      const valueEmbedding = tf.reshape(tf.gather(tf.reverse(this.valueTable, 0), index), [length, length, this.valueDepth]) as tf.Tensor3D; // [m, l, dv]
 
-      // 4-5. Three logit terms [B, h, L(query), L(key)], each BN'd, then summed.
-      const similarity = sumOfNormalisedTerms<tf.Tensor4D>(
-        this.similarityNorm,
-        [
-          tf.matMul(qh, kh, false, true),
-          this.queryPositionLogits(qh, embed(this.queryTable, this.keyDepth)),
-          this.keyPositionLogits(kh, embed(this.keyTable, this.keyDepth)),
-        ],
-        1,
-      );
+      // 4-5. Three logit terms, each BN'd per head, summed. Each term's BN scale is
+      // folded into its q or k; the shifts are dropped: per head they add one
+      // constant to every logit, which the softmax ignores.
+      if (isCalibrating()) {
+        const terms = [contentLogits(q4, k4), queryPositionLogits(q4, queryEmbedding), keyPositionLogits(k4, keyEmbedding)];
+        calibrateOnTerms(this.similarityNorm, terms.map((t) => tf.reshape(t, [length, batch, heads, length])), 2);
+      }
+      const [contentScale, queryScale, keyScale] = tf.split(this.similarityNorm.affine().scale, 3);
+      const similarity = tf.addN([
+        contentLogits(q4, scaleHeads(k4, contentScale)),
+        queryPositionLogits(scaleHeads(q4, queryScale), queryEmbedding),
+        keyPositionLogits(scaleHeads(k4, keyScale), keyEmbedding),
+      ]);
       // 6. Softmax over keys (tfjs kernels subtract the row max first).
-      const attention = tf.softmax(similarity);
-      // 7-8. Retrieve values and value-position embeddings, BN each, sum.
-      const content = tf.reshape(tf.transpose(tf.matMul(attention, vh), [0, 2, 1, 3]), [batch, length, valueChannels]);
-      const position = this.positionRetrieval(attention, embed(this.valueTable, this.valueDepth));
-      return sumOfNormalisedTerms(this.outputNorm, [content as tf.Tensor3D, position], 2);
+      const attention = tf.softmax(similarity) as tf.Tensor3D; // [l, n, m]
+
+      // 7-8. Retrieve values and value-position embeddings, BN each, sum. The content
+      // BN scale is folded into v; the other scale and both shifts follow.
+      if (isCalibrating()) {
+        const terms = [contentRetrieval(attention, v4), positionRetrieval(attention, valueEmbedding, batch)];
+        calibrateOnTerms(this.outputNorm, terms, 2);
+      }
+      const { scale, shift } = this.outputNorm.affine();
+      const [contentOut, positionOut] = tf.split(scale, 2);
+      const [contentShift, positionShift] = tf.split(shift, 2);
+      const retrieved = tf.add(
+        contentRetrieval(attention, scaleHeads(v4, contentOut)),
+        tf.mul(positionRetrieval(attention, valueEmbedding, batch), positionOut),
+      );
+      return tf.add(retrieved, tf.add(contentShift, positionShift)) as tf.Tensor3D;
     });
   }
+}
 
-  /** S_q[b,h,l,m] = q[b,h,l] . E_q[l,m], batched over the query position l (Appendix B). */
-  private queryPositionLogits(q: tf.Tensor4D, embedding: tf.Tensor3D): tf.Tensor4D {
-    const [batch, heads, length] = q.shape;
-    const byQuery = tf.matMul(byPosition(q), embedding, false, true); // [l, B*h, m]
-    return tf.transpose(tf.reshape(byQuery, [length, batch, heads, length]), [1, 2, 0, 3]);
-  }
+/** `[B, L, h, d]` reordered by `perm` (which keeps h right after b), then (b, h) folded into n. */
+function headsMinor(t: PerHead, perm: number[]): tf.Tensor3D {
+  const moved = tf.transpose(t, perm);
+  const at = perm.indexOf(0);
+  const shape = moved.shape;
+  const folded = [...shape.slice(0, at), shape[at] * shape[at + 1], ...shape.slice(at + 2)] as [number, number, number];
+  return tf.reshape(moved, folded);
+}
 
-  /** S_k[b,h,l,m] = k[b,h,m] . E_k[l,m], batched over the key position m (Appendix B). */
-  private keyPositionLogits(k: tf.Tensor4D, embedding: tf.Tensor3D): tf.Tensor4D {
-    const [batch, heads, length] = k.shape;
-    const embeddingByKey = tf.transpose(embedding, [1, 0, 2]); // [m, l, d]
-    const byKey = tf.matMul(byPosition(k), embeddingByKey, false, true); // [m, B*h, l]
-    return tf.transpose(tf.reshape(byKey, [length, batch, heads, length]), [1, 2, 3, 0]);
-  }
+/** Content logits q[n, l] . k[n, m], batched over n: `[L(query), B*h, L(key)]`. */
+function contentLogits(q: PerHead, k: PerHead): tf.Tensor3D {
+  return minorBatchMatMul(headsMinor(q, [1, 3, 0, 2]), headsMinor(k, [3, 0, 2, 1])); // [l, d, n] x [d, n, m]
+}
 
-  /** O_r[b,l,h*dv+d] = sum_m A[b,h,l,m] E_v[l,m,d], batched over l. */
-  private positionRetrieval(attention: tf.Tensor4D, embedding: tf.Tensor3D): tf.Tensor3D {
-    const [batch, , length] = attention.shape;
-    const retrieved = tf.matMul(byPosition(attention), embedding); // [l, B*h, dv]
-    return tf.transpose(tf.reshape(retrieved, [length, batch, this.shape.valueChannels]), [1, 0, 2]);
-  }
+/** S_q[l, n, m] = q[n, l] . E_q[l, m], batched over the query position l. */
+function queryPositionLogits(q: PerHead, embedding: tf.Tensor3D): tf.Tensor3D {
+  const byQuery = minorBatchMatMul(headsMinor(q, [0, 2, 3, 1]), embedding); // [n, d, l] x [d, l, m] -> [n, l, m]
+  return tf.transpose(byQuery, [1, 0, 2]);
+}
+
+/** S_k[l, n, m] = k[n, m] . E_k[l, m], batched over the key position m. */
+function keyPositionLogits(k: PerHead, embedding: tf.Tensor3D): tf.Tensor3D {
+  const byKey = minorBatchMatMul(headsMinor(k, [0, 2, 3, 1]), embedding); // [n, d, m] x [d, m, l] -> [n, m, l]
+  return tf.transpose(byKey, [2, 0, 1]);
+}
+
+/** O_c[b, l, h*dv + d] = sum_m A[l, n, m] v[n, m, d], batched over n. */
+function contentRetrieval(attention: tf.Tensor3D, v: PerHead): tf.Tensor3D {
+  const length = attention.shape[0];
+  const [batch, , heads, depth] = v.shape;
+  const retrieved = minorBatchMatMul(tf.transpose(attention, [0, 2, 1]), headsMinor(v, [1, 0, 2, 3])); // [l, m, n] x [m, n, dv]
+  return tf.transpose(tf.reshape(retrieved, [length, batch, heads * depth]), [1, 0, 2]);
+}
+
+/** O_r[b, l, h*dv + d] = sum_m A[l, n, m] E_v[l, m, d], batched over the query position l. */
+function positionRetrieval(attention: tf.Tensor3D, embedding: tf.Tensor3D, batch: number): tf.Tensor3D {
+  const [length, n] = attention.shape;
+  const depth = embedding.shape[2];
+  const retrieved = minorBatchMatMul(tf.transpose(attention, [1, 2, 0]), embedding); // [n, m, l] x [m, l, dv] -> [n, l, dv]
+  const heads = n / batch;
+  return tf.reshape(tf.transpose(tf.reshape(retrieved, [batch, heads, length, depth]), [0, 2, 1, 3]), [batch, length, heads * depth]);
+}
+
+/** `[B, L, h, d]` times a per-head (`[h]`) or per-channel (`[h*d]`) scale. */
+function scaleHeads(t: PerHead, scale: tf.Tensor): PerHead {
+  const [, , heads, depth] = t.shape;
+  return tf.mul(t, tf.reshape(scale, [1, 1, heads, scale.size === heads ? 1 : depth]));
 }
 
 /**
- * A BatchNorm over several terms at once, its channels laid out term after term
- * ([term 0 channels | term 1 channels | ...], spec T7): each term is normalised
- * with its own block, then the terms are summed. `channelAxis` is the axis of a
- * term that carries its channels.
+ * Calibration of a BatchNorm over several terms at once, its channels laid out
+ * term after term ([term 0 channels | term 1 channels | ...], spec T7):
+ * `channelAxis` is the axis of a term that carries its channels.
  */
-function sumOfNormalisedTerms<T extends tf.Tensor>(norm: BatchNorm, terms: readonly T[], channelAxis: number): T {
-  const stacked = tf.stack(terms as T[]); // [terms, ...term shape]
-  const axis = channelAxis + 1;
-  if (isCalibrating()) {
+function calibrateOnTerms(norm: BatchNorm, terms: readonly tf.Tensor[], channelAxis: number): void {
+  tf.tidy(() => {
+    const stacked = tf.stack(terms as tf.Tensor[]); // [terms, ...term shape]
+    const axis = channelAxis + 1;
     // Channels last, term-major, so channel (term, c) sits at term * C + c.
     const others = stacked.shape.map((_, i) => i).filter((i) => i !== 0 && i !== axis);
     norm.calibrate(tf.reshape(tf.transpose(stacked, [...others, 0, axis]), [-1, norm.channels]));
-  }
-  const { scale, shift } = norm.affine();
-  const broadcast = stacked.shape.map((d, i) => (i === 0 || i === axis ? d : 1));
-  return tf.sum(tf.add(tf.mul(stacked, tf.reshape(scale, broadcast)), tf.reshape(shift, broadcast)), 0) as T;
-}
-
-/** [B, h, L, d] -> [L, B*h, d]: the position becomes the matMul batch axis. */
-function byPosition(t: tf.Tensor4D): tf.Tensor3D {
-  const [batch, heads, length, depth] = t.shape;
-  return tf.reshape(tf.transpose(t, [2, 0, 1, 3]), [length, batch * heads, depth]);
+  });
 }

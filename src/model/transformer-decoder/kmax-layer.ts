@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionMode } from '../../segmenter/types';
 import type { KMaXConfig } from '../config';
 import { gelu } from '../layers/activations';
+import { batchMatMul } from '../layers/batch-matmul';
 import { BatchNorm } from '../layers/batch-norm';
 import { Conv1dBN, Conv2dBN, kmaxConvBN } from '../layers/conv';
 import type { WeightReader } from '../weights';
@@ -95,10 +96,10 @@ export class KMaXTransformerLayer {
       const { heads, keyChannels: ck, valueChannels: cv } = this;
       const [q, key, v] = tf.split(qkv, [ck, ck, cv], 1);
       const perHead = (x: tf.Tensor, depth: number): tf.Tensor3D => tf.transpose(tf.reshape(x, [k, heads, depth]), [1, 0, 2]);
-      const similarity = tf.matMul(perHead(q, ck / heads), perHead(key, ck / heads), false, true); // [heads, K, K]
+      const similarity = batchMatMul(perHead(q, ck / heads), perHead(key, ck / heads), true); // [heads, K, K]
       // The similarity BN's channel axis is the head: bring it last and back.
       const normalised = tf.transpose(this.similarityNorm.apply(tf.transpose(similarity, [1, 2, 0])), [2, 0, 1]);
-      const retrieved = tf.matMul(tf.softmax(normalised) as tf.Tensor3D, perHead(v, cv / heads)); // [heads, K, dv]
+      const retrieved = batchMatMul(tf.softmax(normalised) as tf.Tensor3D, perHead(v, cv / heads)); // [heads, K, dv]
       const merged = tf.reshape(tf.transpose(retrieved, [1, 0, 2]), [k, cv]);
       return gelu(this.retrievedNorm.apply(merged)) as tf.Tensor2D;
     });

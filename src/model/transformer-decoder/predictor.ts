@@ -80,7 +80,8 @@ export class KMaXPredictor {
       const kernels = this.maskHead.apply(maskEmbedding);
       // Mask logits L[p, k] = <embedding[p], kernel[k]>, then the 1-channel BN
       // applied to every logit alike (a negative gamma flips the argmax, T16).
-      const dots = tf.matMul(tf.reshape(pixelEmbedding, [h * w, e]), kernels, false, true);
+      // kernels^T made explicit: tfjs-wasm runs a transposed matMul in a scalar loop.
+      const dots = tf.matMul(tf.reshape(pixelEmbedding, [h * w, e]), tf.transpose(kernels));
       const maskLogits = tf.reshape(this.maskNorm.apply(tf.reshape(dots, [-1, 1])), [h, w, kernels.shape[0]]) as tf.Tensor3D;
       const classLogits = tf.add(this.classHead.apply(classEmbedding), this.voidBias) as tf.Tensor2D;
       return { classLogits, maskLogits, pixelEmbedding };
@@ -96,7 +97,8 @@ export class KMaXPredictor {
   private pixelEmbedding(pixel: tf.Tensor4D): tf.Tensor3D {
     return tf.tidy(() => {
       const x = this.pixelEmbeddingConv.apply(this.pixelPointwise.apply(this.pixelDepthwise.apply(pixel)));
-      const norm = tf.maximum(tf.norm(x, 'euclidean', -1, true), L2_FLOOR);
+      // sqrt(sum x^2) rather than tf.norm, whose |x|^2 is a slow Pow on wasm.
+      const norm = tf.maximum(tf.sqrt(tf.sum(tf.square(x), -1, true)), L2_FLOOR);
       return tf.squeeze(tf.div(x, norm), [0]) as tf.Tensor3D;
     });
   }
