@@ -15,11 +15,15 @@ const EXTRA_DIRS = (process.env.KMAX_EXTRA_MODELS ?? '').split(path.delimiter).f
 /** The model list: models/manifest.json if present, else every folder holding a model.json, demo first. */
 function modelManifest(roots: readonly string[]): string {
   const file = path.join(MODELS_DIR, 'manifest.json');
-  const listed: { id: string; name: string; path: string }[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { models: { id: string; name: string; path: string }[] }).models : [];
+  type Entry = { id: string; name: string; path: string; samples?: string[] };
+  const listed: Entry[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { models: Entry[] }).models : [];
   for (const root of roots) {
     if (!existsSync(root)) continue;
     for (const id of readdirSync(root)) {
-      if (existsSync(path.join(root, id, 'model.json')) && !listed.some((m) => m.id === id)) listed.push({ id, name: id, path: `${id}/model.json` });
+      if (!existsSync(path.join(root, id, 'model.json')) || listed.some((m) => m.id === id)) continue;
+      const samplesDir = path.join(root, id, 'samples');
+      const samples = existsSync(samplesDir) ? readdirSync(samplesDir).filter((f) => /\.png$/i.test(f)).sort().map((f) => `${id}/samples/${f}`) : [];
+      listed.push({ id, name: id, path: `${id}/model.json`, ...(samples.length > 0 && { samples }) });
     }
   }
   listed.sort((a, b) => Number(b.id === 'demo') - Number(a.id === 'demo'));

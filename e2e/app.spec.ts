@@ -133,8 +133,10 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
     await slider.focus();
     await page.keyboard.press('ArrowLeft');
     await expect(slider).toHaveValue('3');
-    await page.getByRole('heading', { name: 'Stage explorer' }).scrollIntoViewIfNeeded();
+    await page.getByRole('heading', { name: 'Stage explorer' }).evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await app.screenshot('stage-explorer');
+    await page.getByRole('img', { name: 'Class probabilities per layer' }).evaluate((e) => e.scrollIntoView({ block: 'end' }));
+    await app.screenshot('stage-explorer-cluster');
   });
 
   test('softmax attention differs from argmax, and compare shows the numbers', async ({ app }) => {
@@ -165,7 +167,7 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
     const attention = page.getByRole('radiogroup', { name: 'Attention' });
     await attention.getByRole('radio', { name: 'softmax', exact: true }).check();
     await expect(status).toHaveAttribute('data-status', 'ready');
-    await attention.getByRole('combobox', { name: 'Attention from layer' }).selectOption('3');
+    await attention.getByRole('combobox', { name: 'Attention from layer' }).selectOption({ label: '4' });
     await expect(status).toHaveAttribute('data-status', 'ready');
 
     await page.getByRole('button', { name: 'Compare' }).click();
@@ -209,12 +211,24 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
     const ids = panopticIds(png);
     const photo = PNG.sync.read(sampleBytes('shapes.png'));
     const legend = page.getByRole('list', { name: 'Segments' });
-    const first = legend.getByRole('listitem').first();
-    const id = Number(await first.getAttribute('data-segment-id'));
+    // The largest segment, and its legend entry.
+    const counts = new Map<number, number>();
+    for (const v of ids) if (v !== 0) counts.set(v, (counts.get(v) ?? 0) + 1);
+    const id = [...counts].sort((a, b) => b[1] - a[1])[0][0];
+    const first = legend.locator(`li[data-segment-id="${id}"]`);
     const name = (await first.locator('.name').innerText()).trim();
-    const p = ids.indexOf(id);
+    // A pixel well inside the segment, so that the pointer cannot land on a neighbour.
+    const inside = (q: number) => {
+      const [x, y] = [q % png.width, Math.floor(q / png.width)];
+      for (let dy = -3; dy <= 3; dy++) for (let dx = -3; dx <= 3; dx++) if (ids[(y + dy) * png.width + x + dx] !== id || x + dx < 0 || x + dx >= png.width) return false;
+      return true;
+    };
+    const p = ids.findIndex((v, q) => v === id && inside(q));
+    expect(p, 'the largest segment has an interior').toBeGreaterThanOrEqual(0);
 
     // Hover: the card names the segment, its legend entry lights up, everything else darkens.
+    // The download buttons may have scrolled the picture away.
+    await page.getByRole('img', { name: 'Panoptic overlay' }).scrollIntoViewIfNeeded();
     const point = await canvasPoint(page, 'Panoptic overlay', p % png.width, Math.floor(p / png.width));
     await page.mouse.move(point.x, point.y);
     const card = page.getByRole('tooltip');

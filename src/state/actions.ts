@@ -1,16 +1,18 @@
 import { describeBackend } from '../backend/backend-report';
-import { openModelStore, type StoredModel } from '../loading/model-store';
-import type { AttentionMode } from '../segmenter/types';
+import { megabytes, openModelStore, type StoredModel } from '../loading/model-store';
+import type { KMaXConfig } from '../model/config';
+import type { AttentionMode, SegmentResult, StageEvent } from '../segmenter/types';
 import { compareRuns } from '../viz';
 import { CancelledError } from '../worker/errors';
 import type { WorkerSegmenterClient } from '../worker/client';
 import type { NetworkInput, NetworkOutputs } from '../worker/network-probe';
 import type { WorkerModelSource } from '../worker/protocol';
+import { attentionPlan, comparisonPlans, samePlan } from './attention-plan';
 import { engine } from './engine';
-import type { ConvertedModel, ModelEntry, ServedModel } from './model-slice';
-import type { LoadedImage } from './result-slice';
+import type { ConvertedModel, EngineProgress, ModelEntry, ServedModel } from './model-slice';
+import type { AttentionPlan, LoadedImage } from './result-slice';
 import { useAppStore, type AppState } from './store';
-import type { ColourBy } from './view-slice';
+import type { ColourBy, ViewMode } from './view-slice';
 
 // Actions are plain functions over the store, callable from components, worker
 // callbacks and tests alike. The segmenter itself stays out of the store.
@@ -20,6 +22,17 @@ const get = () => useAppStore.getState();
 let segmenter: WorkerSegmenterClient | undefined;
 let running: AbortController | undefined;
 let unsubscribe: (() => void) | undefined;
+/** Counts model loads, so that a load overtaken by a newer one drops its result. */
+let loads = 0;
+
+/** One entry of models/manifest.json. */
+interface ManifestEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly path: string;
+  /** Sample pictures under models/, e.g. "demo/samples/street.png". */
+  readonly samples?: readonly string[];
+}
 
 /** Reads the served model list, picks the remembered (or `?model=`) model and loads it. */
 export async function startApp(base: string, requested: string | null): Promise<void> {
@@ -27,7 +40,15 @@ export async function startApp(base: string, requested: string | null): Promise<
   let served: ServedModel[] = [];
   try {
     const response = await fetch(`${base}models/manifest.json`);
-    if (response.ok) served = ((await response.json()) as { models: { id: string; name: string; path: string }[] }).models.map((m) => ({ kind: 'served', id: m.id, name: m.name, url: `${base}models/${m.path}` }));
+    if (response.ok) {
+      served = ((await response.json()) as { models: ManifestEntry[] }).models.map((m) => ({
+        kind: 'served',
+        id: m.id,
+        name: m.name,
+        url: `${base}models/${m.path}`,
+        samples: (m.samples ?? []).map((s) => `${base}models/${s}`),
+      }));
+    }
   } catch {
     // No manifest: the list stays empty and the status says so.
   }
@@ -41,27 +62,74 @@ export async function startApp(base: string, requested: string | null): Promise<
   await loadModel(models.some((m) => m.id === remembered) ? (remembered as string) : models[0].id);
 }
 
+/**
+ * Loads a model in the worker (download progress in bytes), then warms it up
+ * on a blank picture so that WebGPU compiles its shaders before the first real
+ * run (progress per stage), and segments the current picture if there is one.
+ */
 export async function loadModel(id: string): Promise<void> {
   const entry = get().models.find((m) => m.id === id);
   if (entry === undefined) return;
+  const ticket = ++loads;
   running?.abort();
-  set({ modelId: id, engineStatus: 'loading', progress: { loaded: 0, total: 0 }, engineError: null });
+  segmenter = undefined;
+  set({ modelId: id, engineStatus: 'loading', progress: { phase: 'download', loaded: 0, total: 0 }, engineError: null, result: null, resultFor: null, comparison: null, selectedCluster: null });
+  let bytes = entry.kind === 'stored' ? entry.bytes : 0;
   try {
-    segmenter = await engine().load(sourceOf(entry), { onProgress: (e) => set({ progress: { loaded: e.loaded, total: e.total } }) });
-    set({
-      engineStatus: 'ready',
-      progress: null,
-      backend: segmenter.backend,
-      modelName: segmenter.config.name,
-      numClusters: segmenter.config.transformerDecoder.numClusters,
-      classes: segmenter.classes,
-      comparison: null,
+    const loaded = await engine().load(sourceOf(entry), {
+      onProgress: (e) => {
+        bytes = e.total;
+        if (ticket === loads) set({ progress: { phase: 'download', loaded: e.loaded, total: e.total } });
+      },
     });
+    if (ticket !== loads) return;
+    set({
+      engineStatus: 'warming',
+      progress: null,
+      backend: loaded.backend,
+      modelName: loaded.config.name,
+      config: loaded.config,
+      modelBytes: bytes,
+      numClusters: loaded.config.transformerDecoder.numClusters,
+      classes: loaded.classes,
+      layer: Math.min(get().layer, layerCount(loaded.config)),
+    });
+    await loaded.segment(WARM_UP_PICTURE, { ...runOptions(currentPlan()), onProgress: stageProgress('warm-up') });
+    if (ticket !== loads) return;
+    segmenter = loaded;
+    set({ engineStatus: 'ready', progress: null });
     if (get().image !== null) await runSegmentation();
   } catch (error) {
-    segmenter = undefined;
+    if (ticket !== loads) return;
     set({ engineStatus: 'error', progress: null, engineError: `could not load model "${entry.name}": ${messageOf(error)}` });
   }
+}
+
+/** A small grey picture: the network always runs at the model's input size, so it compiles every shader a real run needs. */
+const WARM_UP_PICTURE = { width: 64, height: 48, channels: 3 as const, data: new Uint8Array(64 * 48 * 3).fill(128) };
+
+/** Number of kMaX layers of a model (6 for every official one, and before any is loaded); the final head is layer `layerCount`. */
+export function layerCount(config: KMaXConfig | null): number {
+  return config === null ? 6 : config.transformerDecoder.layersPerStage.reduce((n, l) => n + l, 0);
+}
+
+const numLayers = () => layerCount(get().config);
+
+/** The attention plan the controls describe. */
+export function currentPlan(): AttentionPlan {
+  const { attention, fromLayer } = get();
+  return attentionPlan(attention, fromLayer, numLayers());
+}
+
+/** Segment options of an app run: every stage recorded with its soft maps; semantic or instances when the view shows them. */
+function runOptions(plan: AttentionPlan) {
+  const { viewMode } = get();
+  return { attention: plan.schedule, stages: true, softMaps: true, semantic: viewMode === 'semantic', instances: viewMode === 'instances' };
+}
+
+/** Reports each finished stage of a run in the status region. */
+function stageProgress(phase: 'warm-up' | 'segment'): (event: StageEvent) => void {
+  return (event) => set({ progress: { phase, stage: event.stage, done: event.index + 1, total: event.total } });
 }
 
 /**
@@ -118,7 +186,7 @@ export async function deleteConvertedModel(id: string): Promise<void> {
   }
   segmenter?.dispose();
   segmenter = undefined;
-  set({ modelId: null, modelName: null, classes: [], engineStatus: 'idle' });
+  set({ modelId: null, modelName: null, config: null, modelBytes: null, classes: [], engineStatus: 'idle', result: null, resultFor: null, comparison: null });
 }
 
 /** Models converted earlier in this browser; none when storage is refused (converting says why). */
@@ -140,58 +208,93 @@ export function reportInputError(message: string): void {
   set({ inputError: message });
 }
 
-/** Segments the current picture with the current attention mode (a newer run cancels an older one). */
+/** Segments the current picture with the current attention plan (a newer run cancels an older one). */
 export async function runSegmentation(): Promise<void> {
-  const { image, attention } = get();
+  const { image } = get();
   if (image === null || segmenter === undefined) return;
   running?.abort();
   const controller = new AbortController();
   running = controller;
-  set({ engineStatus: 'running', engineError: null });
+  const plan = currentPlan();
+  set({ engineStatus: 'running', engineError: null, progress: null });
   try {
-    const result = await segmenter.segment(image.pixels, { attention, stages: true, softMaps: true, signal: controller.signal });
+    const result = await segmenter.segment(image.pixels, { ...runOptions(plan), signal: controller.signal, onProgress: stageProgress('segment') });
     if (controller.signal.aborted) return;
-    set({ result, resultFor: image, resultMode: attention, engineStatus: 'ready' });
+    set({ result, resultFor: image, resultPlan: plan, engineStatus: 'ready', progress: null, hiddenRegions: [], hoveredRegion: null });
   } catch (error) {
     if (error instanceof CancelledError || controller.signal.aborted) return;
-    set({ engineStatus: 'error', engineError: `segmentation failed: ${messageOf(error)}` });
+    set({ engineStatus: 'error', progress: null, engineError: `segmentation failed: ${messageOf(error)}` });
   } finally {
     if (running === controller) running = undefined;
   }
 }
 
-/** Runs argmax and the other chosen mode (softmax when argmax is chosen) and compares them. */
+/**
+ * Compare mode: argmax everywhere against the chosen plan, every layer
+ * recorded for both. The current result is reused when it is one of the two.
+ */
 export async function compareAttention(): Promise<void> {
-  const { image, attention } = get();
+  const { image, attention, fromLayer } = get();
   if (image === null || segmenter === undefined) return;
-  const modes: [AttentionMode, AttentionMode] = ['kmeans', attention === 'kmeans' ? 'softmax' : attention];
-  set({ engineStatus: 'running', engineError: null });
+  const client = segmenter;
+  const plans = comparisonPlans(attention, fromLayer, numLayers());
+  set({ engineStatus: 'running', engineError: null, comparison: null });
   try {
-    const results = await Promise.all(modes.map((mode) => (segmenter as WorkerSegmenterClient).segment(image.pixels, { attention: mode, stages: true })));
+    const results: SegmentResult[] = [];
+    for (const plan of plans) {
+      const { result, resultFor, resultPlan } = get();
+      const reusable = result !== null && resultFor === image && samePlan(resultPlan, plan);
+      results.push(reusable ? result : await client.segment(image.pixels, { ...runOptions(plan), onProgress: stageProgress('segment') }));
+    }
+    if (get().image !== image) return;
     const finalOf = (i: number) => results[i].layers?.find((l) => l.final);
     const numbers = compareRuns({ panoptic: results[0].panoptic, final: finalOf(0) }, { panoptic: results[1].panoptic, final: finalOf(1) });
-    set({ comparison: { modes, results: [results[0], results[1]], numbers }, engineStatus: 'ready' });
+    set({ comparison: { plans, results: [results[0], results[1]], numbers }, engineStatus: 'ready', progress: null });
   } catch (error) {
-    set({ engineStatus: 'error', engineError: `comparison failed: ${messageOf(error)}` });
+    set({ engineStatus: 'error', progress: null, engineError: `comparison failed: ${messageOf(error)}` });
   }
 }
 
+export const closeComparison = () => set({ comparison: null });
+
 export async function setAttention(attention: AttentionMode): Promise<void> {
-  set({ attention });
+  set({ attention, comparison: null });
   await runSegmentation();
+}
+
+/** Applies the attention mode from kMaX layer `fromLayer` (0-based) on; earlier layers stay argmax. */
+export async function setFromLayer(fromLayer: number): Promise<void> {
+  set({ fromLayer: Math.min(numLayers() - 1, Math.max(0, fromLayer)), comparison: null });
+  if (get().attention !== 'kmeans') await runSegmentation();
+}
+
+/** Switches the overlay between panoptic, semantic and instance views; a run adds what the result lacks. */
+export async function setViewMode(viewMode: ViewMode): Promise<void> {
+  set({ viewMode, hiddenRegions: [], hoveredRegion: null });
+  const { result } = get();
+  if (result === null) return;
+  if ((viewMode === 'semantic' && result.semantic === undefined) || (viewMode === 'instances' && result.instances === undefined)) await runSegmentation();
 }
 
 export const setOpacity = (opacity: number) => set({ opacity });
 export const setContours = (contours: boolean) => set({ contours });
 export const setLabels = (labels: boolean) => set({ labels });
 export const setColourBy = (colourBy: ColourBy) => set({ colourBy });
-export const setLayer = (layer: number) => set({ layer: Math.min(6, Math.max(0, layer)) });
+export const setLayer = (layer: number) => set({ layer: Math.min(numLayers(), Math.max(0, layer)) });
 export const selectCluster = (selectedCluster: number | null) => set({ selectedCluster });
 export const setPlaying = (playing: boolean) => set({ playing });
+export const hoverRegion = (hoveredRegion: number | null) => set({ hoveredRegion });
+
+/** Shows or hides one region of the current view (the legend's toggles). */
+export function toggleRegion(id: number): void {
+  const hidden = get().hiddenRegions;
+  set({ hiddenRegions: hidden.includes(id) ? hidden.filter((h) => h !== id) : [...hidden, id] });
+}
 
 /** Moves the stage explorer one layer on, wrapping after the final one (the play loop). */
 export function stepLayer(delta: 1 | -1): void {
-  set({ layer: (get().layer + delta + 7) % 7 });
+  const count = numLayers() + 1;
+  set({ layer: (get().layer + delta + count) % count });
 }
 
 /** Debug and parity hook: the bare network of model `id` on a normalised, padded input, in the worker. */
@@ -213,8 +316,18 @@ export async function loseDevice(): Promise<boolean> {
 export function engineStatusLine(state: Pick<AppState, 'backend' | 'engineStatus' | 'modelName' | 'progress'>): string {
   const backend = state.backend === null ? 'choosing a backend' : `Backend: ${describeBackend(state.backend)}`;
   const model = state.modelName === null ? '' : ` · Model: ${state.modelName}`;
-  const progress = state.progress !== null && state.progress.total > 0 ? ` ${Math.round((100 * state.progress.loaded) / state.progress.total)}%` : '';
-  return `${backend}${model} · ${state.engineStatus}${progress}`;
+  const progress = state.progress === null ? state.engineStatus : progressLine(state.progress);
+  return `${backend}${model} · ${progress}`;
+}
+
+/** The engine's progress in words: bytes for a download, the finished stage for a run. */
+export function progressLine(progress: EngineProgress): string {
+  if (progress.phase === 'download') {
+    if (progress.total === 0) return 'loading';
+    return `downloading the model: ${megabytes(progress.loaded)} of ${megabytes(progress.total)} (${Math.round((100 * progress.loaded) / progress.total)}%)`;
+  }
+  const what = progress.phase === 'warm-up' ? 'warming up shaders' : 'segmenting';
+  return `${what}: ${progress.stage} done (${progress.done} of ${progress.total})`;
 }
 
 function listenToDeviceLoss(): void {

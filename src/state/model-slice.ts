@@ -1,7 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { BackendReport } from '../backend';
 import type { StoredModel } from '../loading/model-store';
-import type { ClassInfo } from '../model/config';
+import type { ClassInfo, KMaXConfig } from '../model/config';
 import type { ConversionProgress } from '../worker/protocol';
 
 /** A model folder served under models/ (its model.json URL). */
@@ -10,6 +10,8 @@ export interface ServedModel {
   readonly id: string;
   readonly name: string;
   readonly url: string;
+  /** Sample pictures shipped with the model (models/<id>/samples/*.png), as URLs. */
+  readonly samples: readonly string[];
 }
 
 /** A model converted from an official checkpoint and kept in this browser. */
@@ -25,16 +27,24 @@ export interface Conversion {
   readonly progress: ConversionProgress | null;
 }
 
-export type EngineStatus = 'idle' | 'loading' | 'ready' | 'running' | 'error';
+export type EngineStatus = 'idle' | 'loading' | 'warming' | 'ready' | 'running' | 'error';
+
+/** What the engine is busy with: weight bytes arriving, or stages of a warm-up or real run finishing. */
+export type EngineProgress =
+  | { readonly phase: 'download'; readonly loaded: number; readonly total: number }
+  | { readonly phase: 'warm-up' | 'segment'; readonly stage: string; readonly done: number; readonly total: number };
 
 /** The engine: which model, its loading progress, the backend and what went wrong. */
 export interface ModelSlice {
   models: readonly ModelEntry[];
   modelId: string | null;
   engineStatus: EngineStatus;
-  progress: { loaded: number; total: number } | null;
+  progress: EngineProgress | null;
   backend: BackendReport | null;
   modelName: string | null;
+  /** The loaded model's configuration and weight bytes (shown in the model panel). */
+  config: KMaXConfig | null;
+  modelBytes: number | null;
   numClusters: number;
   classes: readonly ClassInfo[];
   engineError: string | null;
@@ -54,6 +64,8 @@ export const createModelSlice: StateCreator<ModelSlice, [], [], ModelSlice> = ()
   progress: null,
   backend: null,
   modelName: null,
+  config: null,
+  modelBytes: null,
   numClusters: 0,
   classes: [],
   engineError: null,

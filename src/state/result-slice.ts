@@ -9,8 +9,14 @@ export interface LoadedImage {
   readonly downscaledFrom?: readonly [number, number];
 }
 
+/** The per-layer attention of one run, and how the UI names it. */
+export interface AttentionPlan {
+  readonly schedule: readonly AttentionMode[];
+  readonly label: string;
+}
+
 export interface Comparison {
-  readonly modes: readonly [AttentionMode, AttentionMode];
+  readonly plans: readonly [AttentionPlan, AttentionPlan];
   readonly results: readonly [SegmentResult, SegmentResult];
   readonly numbers: RunComparison;
 }
@@ -21,8 +27,8 @@ export interface ResultSlice {
   result: SegmentResult | null;
   /** The picture `result` belongs to (it stays while a newer picture is being segmented). */
   resultFor: LoadedImage | null;
-  /** Attention mode `result` was computed with. */
-  resultMode: AttentionMode | null;
+  /** Attention plan `result` was computed with. */
+  resultPlan: AttentionPlan | null;
   comparison: Comparison | null;
   /** A problem with the last input (broken file...); the previous result stays. */
   inputError: string | null;
@@ -32,7 +38,7 @@ export const createResultSlice: StateCreator<ResultSlice, [], [], ResultSlice> =
   image: null,
   result: null,
   resultFor: null,
-  resultMode: null,
+  resultPlan: null,
   comparison: null,
   inputError: null,
 });

@@ -24,10 +24,10 @@ beforeEach(() => {
 describe('app store', () => {
   it('persists the model choice and view options, never pictures or results', () => {
     const pixels = { width: 1, height: 1, channels: 4 as const, data: new Uint8ClampedArray(4) };
-    store.useAppStore.setState({ modelId: 'demo', attention: 'softmax', opacity: 0.3, image: { name: 'secret.png', pixels }, layer: 2 });
+    store.useAppStore.setState({ modelId: 'demo', attention: 'softmax', fromLayer: 3, viewMode: 'semantic', opacity: 0.3, image: { name: 'secret.png', pixels }, layer: 2, hiddenRegions: [4] });
     const persisted = JSON.parse(saved.get('kmax-lens') ?? '{}') as { state: Record<string, unknown> };
-    expect(Object.keys(persisted.state).sort()).toEqual(['attention', 'colourBy', 'contours', 'labels', 'modelId', 'opacity']);
-    expect(persisted.state).toMatchObject({ modelId: 'demo', attention: 'softmax', opacity: 0.3 });
+    expect(Object.keys(persisted.state).sort()).toEqual(['attention', 'colourBy', 'contours', 'fromLayer', 'labels', 'layer', 'modelId', 'opacity', 'viewMode']);
+    expect(persisted.state).toMatchObject({ modelId: 'demo', attention: 'softmax', fromLayer: 3, viewMode: 'semantic', opacity: 0.3, layer: 2 });
     expect(JSON.stringify(persisted)).not.toContain('secret');
   });
 
@@ -46,13 +46,26 @@ describe('app store', () => {
     expect(store.useAppStore.getState().layer).toBe(6);
   });
 
-  it('names the backend, the skipped ones, the model and the load progress in the status line', () => {
+  it('names the backend, the skipped ones, the model and the download progress in bytes in the status line', () => {
     const line = actions.engineStatusLine({
       backend: { backend: 'wasm', skipped: [{ backend: 'webgpu', reason: 'the browser refused a WebGPU adapter' }] },
       engineStatus: 'loading',
       modelName: 'demo',
-      progress: { loaded: 1, total: 4 },
+      progress: { phase: 'download', loaded: 1_500_000, total: 6_000_000 },
     });
-    expect(line).toBe('Backend: wasm, faster backends skipped: webgpu: the browser refused a WebGPU adapter · Model: demo · loading 25%');
+    expect(line).toBe('Backend: wasm, faster backends skipped: webgpu: the browser refused a WebGPU adapter · Model: demo · downloading the model: 1.5 MB of 6.0 MB (25%)');
+  });
+
+  it('says which stage of the warm-up or of a run has finished', () => {
+    expect(actions.progressLine({ phase: 'warm-up', stage: 'backbone', done: 1, total: 9 })).toBe('warming up shaders: backbone done (1 of 9)');
+    expect(actions.progressLine({ phase: 'segment', stage: 'kmax layer 3', done: 5, total: 9 })).toBe('segmenting: kmax layer 3 done (5 of 9)');
+    expect(actions.engineStatusLine({ backend: null, engineStatus: 'ready', modelName: null, progress: null })).toBe('choosing a backend · ready');
+  });
+
+  it('toggles regions and clears hidden ones only for a new result', () => {
+    actions.toggleRegion(3);
+    actions.toggleRegion(5);
+    actions.toggleRegion(3);
+    expect(store.useAppStore.getState().hiddenRegions).toEqual([5]);
   });
 });

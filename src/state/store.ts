@@ -18,7 +18,17 @@ export const useAppStore = create<AppState>()(
       name: 'kmax-lens',
       version: 1,
       storage: createJSONStorage(() => localStorage),
-      partialize: (s) => ({ modelId: s.modelId, attention: s.attention, opacity: s.opacity, contours: s.contours, labels: s.labels, colourBy: s.colourBy }),
+      partialize: (s) => ({
+        modelId: s.modelId,
+        attention: s.attention,
+        fromLayer: s.fromLayer,
+        viewMode: s.viewMode,
+        opacity: s.opacity,
+        contours: s.contours,
+        labels: s.labels,
+        colourBy: s.colourBy,
+        layer: s.layer,
+      }),
     },
   ),
 );

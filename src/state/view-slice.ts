@@ -10,9 +10,21 @@ export const ATTENTION_CHOICES = [
 
 export type ColourBy = 'cluster' | 'class';
 
+/** What the overlay shows: the panoptic segments, the semantic classes, or thing instances only. */
+export type ViewMode = 'panoptic' | 'semantic' | 'instances';
+
+export const VIEW_MODES = [
+  { mode: 'panoptic', label: 'panoptic' },
+  { mode: 'semantic', label: 'semantic only' },
+  { mode: 'instances', label: 'instances only' },
+] as const satisfies readonly { mode: ViewMode; label: string }[];
+
 /** How results are shown; persisted between visits (except the transient selection). */
 export interface ViewSlice {
   attention: AttentionMode;
+  /** First kMaX layer (0..5) that uses `attention`; earlier layers keep argmax, as trained. */
+  fromLayer: number;
+  viewMode: ViewMode;
   opacity: number;
   contours: boolean;
   labels: boolean;
@@ -21,10 +33,16 @@ export interface ViewSlice {
   layer: number;
   selectedCluster: number | null;
   playing: boolean;
+  /** Region ids of the current view switched off in the legend. */
+  hiddenRegions: readonly number[];
+  /** Region under the pointer (overlay or legend). */
+  hoveredRegion: number | null;
 }
 
 export const createViewSlice: StateCreator<ViewSlice, [], [], ViewSlice> = () => ({
   attention: 'kmeans',
+  fromLayer: 0,
+  viewMode: 'panoptic',
   opacity: 0.6,
   contours: true,
   labels: true,
@@ -32,4 +50,6 @@ export const createViewSlice: StateCreator<ViewSlice, [], [], ViewSlice> = () =>
   layer: 6,
   selectedCluster: null,
   playing: false,
+  hiddenRegions: [],
+  hoveredRegion: null,
 });

@@ -5,6 +5,7 @@ import { CheckpointInput, isCheckpointFileName } from './CheckpointInput';
 import { ComparePanel } from './ComparePanel';
 import { EngineStatus } from './EngineStatus';
 import { ImageInputs, openBlob } from './ImageInputs';
+import { ModelInfo } from './ModelInfo';
 import { ModelPicker } from './ModelPicker';
 import { OverlayView } from './OverlayView';
 import { SegmentList } from './SegmentList';
@@ -52,6 +53,7 @@ export function App() {
         <aside className="side">
           <ImageInputs />
           <ViewControls />
+          <ModelInfo />
           <section className="panel" aria-labelledby="convert-title">
             <h2 id="convert-title">Official checkpoint</h2>
             <CheckpointInput />
@@ -64,8 +66,8 @@ export function App() {
             </p>
           )}
           <OverlayView />
-          <StageExplorer />
           <ComparePanel />
+          <StageExplorer />
         </div>
         <aside className="side">
           <SegmentList />

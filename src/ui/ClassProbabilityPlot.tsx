@@ -1,42 +1,91 @@
 import type { ClassInfo } from '../model/config';
 import type { LayerRecord } from '../segmenter/types';
-import { topClasses } from '../viz';
+import { classTrajectories } from '../viz';
+import { layerName } from './layer-name';
 
 interface Props {
   readonly layers: readonly LayerRecord[];
   readonly cluster: number;
   readonly classes: readonly ClassInfo[];
+  /** Number of kMaX layers (the last record is the final head). */
+  readonly count: number;
 }
 
-/** How one cluster's class prediction firms up layer by layer: its top three classes per layer as bars. */
-export function ClassProbabilityPlot({ layers, cluster, classes }: Props) {
+/** Distinct line colours that read on light and dark panels. */
+const LINE_COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324'];
+const WIDTH = 360;
+const HEIGHT = 170;
+const PAD = { left: 34, right: 10, top: 10, bottom: 24 };
+
+/** How one cluster's class prediction firms up layer by layer: a line per class worth following, the numbers below. */
+export function ClassProbabilityPlot({ layers, cluster, classes, count }: Props) {
   const name = (id: number) => classes[id]?.name ?? 'void';
+  const { classIds, series } = classTrajectories(layers, cluster, 3);
+  const x = (i: number) => PAD.left + (i * (WIDTH - PAD.left - PAD.right)) / Math.max(1, layers.length - 1);
+  const y = (p: number) => PAD.top + (1 - p) * (HEIGHT - PAD.top - PAD.bottom);
+  const last = layers.length - 1;
   return (
-    <table className="class-plot" aria-label="Class probabilities per layer">
-      <caption>Cluster {cluster}: class probabilities per layer</caption>
-      <thead>
-        <tr>
-          <th scope="col">Layer</th>
-          <th scope="col">Top classes</th>
-        </tr>
-      </thead>
-      <tbody>
-        {layers.map((record) => (
-          <tr key={record.layer}>
-            <th scope="row">{record.final ? 'Final' : record.layer + 1}</th>
-            <td>
-              {topClasses(record.classProbs, record.clusterSizes.length, cluster, 3).map((c) => (
-                <div key={c.classId} className="bar-row">
-                  <span className="bar" style={{ width: `${Math.round(c.probability * 100)}%` }} />
-                  <span className="bar-label">
-                    {name(c.classId)} {(c.probability * 100).toFixed(1)}%
-                  </span>
-                </div>
-              ))}
-            </td>
-          </tr>
+    <figure className="class-plot">
+      <svg role="img" aria-label="Class probabilities per layer" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width={WIDTH} height={HEIGHT}>
+        <title>{`Cluster ${cluster}: ${classIds.map((c, i) => `${name(c)} ${(series[i][last] * 100).toFixed(0)}%`).join(', ')} at the final layer`}</title>
+        {[0, 0.5, 1].map((p) => (
+          <g key={p} className="grid">
+            <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(p)} y2={y(p)} />
+            <text x={PAD.left - 4} y={y(p) + 4} textAnchor="end">
+              {p * 100}%
+            </text>
+          </g>
         ))}
-      </tbody>
-    </table>
+        {layers.map((r, i) => (
+          <text key={r.layer} className="axis" x={x(i)} y={HEIGHT - 6} textAnchor="middle">
+            {i >= count ? 'F' : i + 1}
+          </text>
+        ))}
+        {series.map((values, s) => (
+          <g key={classIds[s]} data-class={name(classIds[s])} stroke={LINE_COLOURS[s % LINE_COLOURS.length]} fill={LINE_COLOURS[s % LINE_COLOURS.length]}>
+            <polyline fill="none" strokeWidth={2} points={values.map((p, i) => `${x(i)},${y(p)}`).join(' ')} />
+            {values.map((p, i) => (
+              <circle key={i} cx={x(i)} cy={y(p)} r={2.5} />
+            ))}
+          </g>
+        ))}
+      </svg>
+      <figcaption>
+        Cluster {cluster}: class probabilities per layer
+        <ul className="plot-legend">
+          {classIds.map((c, s) => (
+            <li key={c}>
+              <span className="swatch" aria-hidden="true" style={{ background: LINE_COLOURS[s % LINE_COLOURS.length] }} />
+              {name(c)}: {series[s].map((p) => `${(p * 100).toFixed(0)}`).join(' → ')}%
+            </li>
+          ))}
+        </ul>
+      </figcaption>
+      <details>
+        <summary>Numbers per layer</summary>
+        <table className="plot-table" aria-label="Class probabilities per layer (numbers)">
+          <thead>
+            <tr>
+              <th scope="col">Layer</th>
+              {classIds.map((c) => (
+                <th key={c} scope="col">
+                  {name(c)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {layers.map((r, i) => (
+              <tr key={r.layer}>
+                <th scope="row">{layerName(i, count)}</th>
+                {series.map((values, s) => (
+                  <td key={classIds[s]}>{(values[i] * 100).toFixed(1)}%</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+    </figure>
   );
 }

@@ -1,50 +1,176 @@
+import { useMemo } from 'react';
+import { closeComparison, layerCount, selectCluster, stepLayer } from '../state/actions';
+import type { Comparison } from '../state/result-slice';
 import { useAppStore } from '../state/store';
-import { ATTENTION_CHOICES } from '../state/view-slice';
+import { clusterPalette, compareLayers, panopticOverlay, segmentPalette, stageOverlay, type RgbaImage } from '../viz';
+import { ImageCanvas } from './ImageCanvas';
+import { layerName } from './layer-name';
+import { useResizedSize } from './use-resized-size';
 
-const label = (mode: string) => ATTENTION_CHOICES.find((c) => c.mode === mode)?.label ?? mode;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const num = (x: number) => (Number.isNaN(x) ? '–' : x.toFixed(3));
 
-/** Compare mode: the numbers that say how much the attention mode changed the result. */
+/** Longest side of each side-by-side picture. */
+const SIDE = 480;
+
+/**
+ * Compare mode: both runs side by side at the layer the "Decoder layer" slider
+ * shows (cluster assignments over the photo; the panoptic results at Final),
+ * with how much that layer and the final result changed.
+ */
 export function ComparePanel() {
   const comparison = useAppStore((s) => s.comparison);
-  if (comparison === null) return null;
-  const { modes, numbers } = comparison;
+  const photo = useAppStore((s) => s.image);
+  const config = useAppStore((s) => s.config);
+  const layer = useAppStore((s) => s.layer);
+  const selected = useAppStore((s) => s.selectedCluster);
+  const classes = useAppStore((s) => s.classes);
+  const opacity = useAppStore((s) => s.opacity);
+  const contours = useAppStore((s) => s.contours);
+  const numClusters = useAppStore((s) => s.numClusters);
+  const resized = useResizedSize(photo, config);
+  const count = layerCount(config);
+  const colours = useMemo(() => clusterPalette(Math.max(256, numClusters)), [numClusters]);
+  const views = useMemo(() => {
+    if (comparison === null || photo === null || resized === null) return null;
+    return comparison.results.map((result) => {
+      const record = result.layers?.[Math.min(layer, result.layers.length - 1)];
+      if (layer >= count || record === undefined) {
+        const { ids, segments } = result.panoptic;
+        return { image: panopticOverlay(photo.pixels, ids, segmentPalette(segments, classes), { opacity, contours }), pick: undefined };
+      }
+      const stage = stageOverlay(photo.pixels, record, resized, colours, { opacity: 0.7, maxSide: SIDE, ...(selected === null ? {} : { highlight: selected }) });
+      return { image: stage.image, pick: (x: number, y: number) => record.assignment[stage.cellAt(x, y)] };
+    });
+  }, [comparison, photo, resized, layer, count, classes, opacity, contours, colours, selected]);
+  if (comparison === null || views === null) return null;
+  const name = layerName(layer, count);
+  const [a, b] = comparison.plans;
   return (
-    <section className="panel" aria-labelledby="compare-title">
-      <h2 id="compare-title">Comparison</h2>
-      <table aria-label="Comparison" className="compare">
-        <thead>
-          <tr>
-            <th scope="col">Measure</th>
-            <th scope="col">{label(modes[0])}</th>
-            <th scope="col">{label(modes[1])}</th>
-          </tr>
-        </thead>
-        <tbody>
-          <tr>
-            <th scope="row">Pixels whose segment changed</th>
-            <td colSpan={2} data-measure="changed">
-              {pct(numbers.changedShare)}
-            </td>
-          </tr>
-          <tr>
-            <th scope="row">Segments</th>
-            <td data-measure="segments-a">{numbers.segmentCounts[0]}</td>
-            <td data-measure="segments-b">{numbers.segmentCounts[1]}</td>
-          </tr>
-          <tr>
-            <th scope="row">Mean assignment confidence</th>
-            <td>{num(numbers.meanConfidence[0])}</td>
-            <td>{num(numbers.meanConfidence[1])}</td>
-          </tr>
-          <tr>
-            <th scope="row">Cluster-size entropy (bits)</th>
-            <td>{num(numbers.clusterEntropy[0])}</td>
-            <td>{num(numbers.clusterEntropy[1])}</td>
-          </tr>
-        </tbody>
-      </table>
+    <section className="panel compare-panel" aria-labelledby="compare-title">
+      <div className="panel-head">
+        <h2 id="compare-title">
+          Comparison: {a.label} vs {b.label}
+        </h2>
+        <button type="button" onClick={closeComparison}>
+          Close comparison
+        </button>
+      </div>
+      <div className="explorer-controls">
+        <button type="button" onClick={() => stepLayer(-1)}>
+          ◀ Earlier layer
+        </button>
+        <strong className="compare-layer">{name}</strong>
+        <button type="button" onClick={() => stepLayer(1)}>
+          Later layer ▶
+        </button>
+        <span className="hint">Follows the Decoder layer slider. Cluster k is the same learned centre in both runs, so colours match across the two.</span>
+      </div>
+      <div className="side-by-side" role="group" aria-label="Side by side">
+        {views.map((view, i) => (
+          <SideView key={i} image={view.image} label={`${comparison.plans[i].label}: ${name}`} pick={view.pick} selected={selected} />
+        ))}
+      </div>
+      <div className="compare-tables">
+        <LayerTable comparison={comparison} layer={layer} name={name} />
+        <FinalTable comparison={comparison} />
+      </div>
     </section>
+  );
+}
+
+function SideView({ image, label, pick, selected }: { image: RgbaImage; label: string; pick: ((x: number, y: number) => number) | undefined; selected: number | null }) {
+  const onPixel = pick === undefined ? undefined : (x: number, y: number) => {
+    const k = pick(x, y);
+    selectCluster(selected === k ? null : k);
+  };
+  return (
+    <figure>
+      <ImageCanvas image={image} label={label} className="stage" {...(onPixel === undefined ? {} : { onPixel })} />
+      <figcaption>{label}</figcaption>
+    </figure>
+  );
+}
+
+/** The layer on show: cells whose cluster changed, clusters in use, confidence and cluster-size entropy. */
+function LayerTable({ comparison, layer, name }: { comparison: Comparison; layer: number; name: string }) {
+  const [ra, rb] = comparison.results.map((r) => r.layers?.[Math.min(layer, r.layers.length - 1)]);
+  if (ra === undefined || rb === undefined) return null;
+  const numbers = compareLayers(ra, rb);
+  const [a, b] = comparison.plans;
+  return (
+    <table aria-label="Per-layer numbers" className="compare">
+      <caption>{name}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Measure</th>
+          <th scope="col">{a.label}</th>
+          <th scope="col">{b.label}</th>
+        </tr>
+      </thead>
+      <tbody>
+        <tr>
+          <th scope="row">Cells whose cluster changed</th>
+          <td colSpan={2} data-measure="layer-changed">
+            {pct(numbers.changedShare)}
+          </td>
+        </tr>
+        <tr>
+          <th scope="row">Clusters in use</th>
+          <td>{numbers.clustersInUse[0]}</td>
+          <td>{numbers.clustersInUse[1]}</td>
+        </tr>
+        <tr>
+          <th scope="row">Mean assignment confidence</th>
+          <td>{num(numbers.meanConfidence[0])}</td>
+          <td>{num(numbers.meanConfidence[1])}</td>
+        </tr>
+        <tr>
+          <th scope="row">Cluster-size entropy (bits)</th>
+          <td>{num(numbers.clusterEntropy[0])}</td>
+          <td>{num(numbers.clusterEntropy[1])}</td>
+        </tr>
+      </tbody>
+    </table>
+  );
+}
+
+/** The final panoptic results: pixels whose segment changed, segment counts, confidence and entropy of the final assignment. */
+function FinalTable({ comparison }: { comparison: Comparison }) {
+  const { plans, numbers } = comparison;
+  return (
+    <table aria-label="Comparison" className="compare">
+      <caption>Final result</caption>
+      <thead>
+        <tr>
+          <th scope="col">Measure</th>
+          <th scope="col">{plans[0].label}</th>
+          <th scope="col">{plans[1].label}</th>
+        </tr>
+      </thead>
+      <tbody>
+        <tr>
+          <th scope="row">Pixels whose segment changed</th>
+          <td colSpan={2} data-measure="changed">
+            {pct(numbers.changedShare)}
+          </td>
+        </tr>
+        <tr>
+          <th scope="row">Segments</th>
+          <td data-measure="segments-a">{numbers.segmentCounts[0]}</td>
+          <td data-measure="segments-b">{numbers.segmentCounts[1]}</td>
+        </tr>
+        <tr>
+          <th scope="row">Mean assignment confidence</th>
+          <td>{num(numbers.meanConfidence[0])}</td>
+          <td>{num(numbers.meanConfidence[1])}</td>
+        </tr>
+        <tr>
+          <th scope="row">Cluster-size entropy (bits)</th>
+          <td>{num(numbers.clusterEntropy[0])}</td>
+          <td>{num(numbers.clusterEntropy[1])}</td>
+        </tr>
+      </tbody>
+    </table>
   );
 }

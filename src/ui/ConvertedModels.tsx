@@ -1,7 +1,7 @@
 import { megabytes } from '../loading/model-store';
-import type { KMaXConfig } from '../model/config';
 import { deleteConvertedModel } from '../state/actions';
 import type { ConvertedModel } from '../state/model-slice';
+import { describeConfig } from './model-description';
 
 /** The models converted in this browser: what each is, its classes and size, and a way to delete it. */
 export function ConvertedModels({ models }: { models: readonly ConvertedModel[] }) {
@@ -27,14 +27,4 @@ export function ConvertedModels({ models }: { models: readonly ConvertedModel[] 
       ))}
     </ul>
   );
-}
-
-/** One line of what the weights are: backbone, decoder, clusters, input size. */
-function describeConfig(config: KMaXConfig): string {
-  const backbone =
-    config.backbone.type === 'resnet'
-      ? `ResNet ${config.backbone.depths.join('-')} (${config.backbone.variant})`
-      : `ConvNeXt ${config.backbone.depths.join('-')}, dims ${config.backbone.dims.join('/')}`;
-  const decoder = `decoder ${config.pixelDecoder.inputs.join('/')}`;
-  return `${backbone} · ${decoder} · K=${config.transformerDecoder.numClusters} · input ${config.inputSize.join('×')} · ${config.processing} processing`;
 }

@@ -1,12 +1,16 @@
 import { useEffect, useRef, useState } from 'react';
 import { reportInputError, showImage } from '../state/actions';
+import { useAppStore } from '../state/store';
 import { decodeImage, videoFrame } from './decode-image';
 
-const SAMPLES = [
-  { file: 'street.png', name: 'Street' },
-  { file: 'shapes.png', name: 'Shapes' },
-  { file: 'room.png', name: 'Room' },
-] as const;
+/** Pictures bundled with the app, offered when the model brings none of its own. */
+const APP_SAMPLES = ['street.png', 'shapes.png', 'room.png'].map((file) => `${import.meta.env.BASE_URL}samples/${file}`);
+
+/** "street.png" -> "Street". */
+function sampleName(url: string): string {
+  const stem = (url.split('/').pop() ?? url).replace(/\.[^.]*$/, '').replace(/[-_]+/g, ' ');
+  return stem.charAt(0).toUpperCase() + stem.slice(1);
+}
 
 /** Decodes a picture from any source and hands it to the store; a broken file only sets a message. */
 export async function openBlob(blob: Blob, name: string): Promise<void> {
@@ -14,6 +18,18 @@ export async function openBlob(blob: Blob, name: string): Promise<void> {
     await showImage(await decodeImage(blob, name));
   } catch (error) {
     reportInputError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Fetches a sample picture from this site and opens it under its file name. */
+async function openSample(url: string): Promise<void> {
+  const name = url.split('/').pop() ?? url;
+  try {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    await openBlob(await response.blob(), name);
+  } catch (error) {
+    reportInputError(`the sample "${name}" could not be fetched: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -29,7 +45,8 @@ export function ImageInputs() {
     window.addEventListener('paste', paste);
     return () => window.removeEventListener('paste', paste);
   }, []);
-  const base = import.meta.env.BASE_URL;
+  const modelSamples = useAppStore((s) => s.models.find((m) => m.id === s.modelId && m.kind === 'served'));
+  const samples = modelSamples?.kind === 'served' && modelSamples.samples.length > 0 ? modelSamples.samples : APP_SAMPLES;
   return (
     <section className="panel" aria-labelledby="inputs-title">
       <h2 id="inputs-title">Picture</h2>
@@ -48,10 +65,10 @@ export function ImageInputs() {
       </label>
       <p className="hint">…or drop a picture anywhere, or paste one (Ctrl+V). Pictures never leave this device.</p>
       <div className="samples" role="group" aria-label="Sample images">
-        {SAMPLES.map((s) => (
-          <button key={s.file} type="button" onClick={() => void fetch(`${base}samples/${s.file}`).then((r) => r.blob()).then((b) => openBlob(b, s.file))}>
-            <img src={`${base}samples/${s.file}`} alt="" width={48} height={36} />
-            {s.name}
+        {samples.map((url) => (
+          <button key={url} type="button" onClick={() => void openSample(url)}>
+            <img src={url} alt="" width={48} height={36} />
+            {sampleName(url)}
           </button>
         ))}
       </div>

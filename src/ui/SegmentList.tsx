@@ -1,35 +1,59 @@
-import { useMemo } from 'react';
-import { selectCluster } from '../state/actions';
+import { hoverRegion, selectCluster, toggleRegion } from '../state/actions';
 import { useAppStore } from '../state/store';
-import { segmentPalette } from '../viz';
+import { VIEW_MODES } from '../state/view-slice';
+import { labelledView } from './labelled-view';
 
-/** The "Segments" list: one entry per panoptic segment, in its overlay colour; picking one selects its cluster. */
+/**
+ * The legend, list "Segments": one entry per region of the current view in its
+ * overlay colour, with a switch to show or hide it; pointing at an entry
+ * highlights the region, and its button follows the region's cluster in the stage explorer.
+ */
 export function SegmentList() {
   const result = useAppStore((s) => s.result);
   const classes = useAppStore((s) => s.classes);
+  const viewMode = useAppStore((s) => s.viewMode);
   const selected = useAppStore((s) => s.selectedCluster);
-  const palette = useMemo(() => (result === null ? null : segmentPalette(result.panoptic.segments, classes)), [result, classes]);
+  const hidden = useAppStore((s) => s.hiddenRegions);
+  const hovered = useAppStore((s) => s.hoveredRegion);
+  const minScore = useAppStore((s) => s.config?.postprocess.classThresholdThing ?? 0);
+  const view = result === null ? null : labelledView(result, viewMode, classes, minScore);
   const total = result === null ? 1 : result.panoptic.width * result.panoptic.height;
+  const title = VIEW_MODES.find((v) => v.mode === viewMode)?.label ?? viewMode;
   return (
-    <section className="panel" aria-labelledby="segments-title">
+    <section className="panel legend" aria-labelledby="segments-title">
       <h2 id="segments-title">Segments</h2>
-      <ul aria-label="Segments" className="segments">
-        {result?.panoptic.segments.map((s) => {
-          const colour = palette === null ? 'transparent' : `rgb(${palette[s.id * 3]}, ${palette[s.id * 3 + 1]}, ${palette[s.id * 3 + 2]})`;
+      <p className="hint">
+        {view === null ? 'No result yet.' : `${view.regions.length} regions, ${title} view. Untick one to hide it; point at one to highlight it.`}
+      </p>
+      <ul aria-label="Segments" className="segments" onMouseLeave={() => hoverRegion(null)}>
+        {view?.regions.map((r) => {
+          const colour = `rgb(${view.colours[r.id * 3]}, ${view.colours[r.id * 3 + 1]}, ${view.colours[r.id * 3 + 2]})`;
+          const shown = !hidden.includes(r.id);
           return (
-            <li key={s.id} data-segment-id={s.id}>
-              <button type="button" aria-pressed={selected === s.cluster} onClick={() => selectCluster(selected === s.cluster ? null : s.cluster)}>
-                <span className="swatch" style={{ background: colour }} aria-hidden="true" />
-                <span className="name">{s.name}</span>
-                <span className="meta">
-                  {(s.score * 100).toFixed(0)}% · {((100 * s.area) / total).toFixed(1)}% of picture · cluster {s.cluster}
-                </span>
-              </button>
+            <li key={r.id} data-segment-id={r.id} className={hovered === r.id ? 'hovered' : undefined} onMouseEnter={() => hoverRegion(r.id)} onFocus={() => hoverRegion(r.id)} onBlur={() => hoverRegion(null)}>
+              <input type="checkbox" checked={shown} aria-label={`Show ${r.name} (segment ${r.id})`} onChange={() => toggleRegion(r.id)} />
+              <span className="swatch" style={{ background: colour }} aria-hidden="true" />
+              <span className="name">{r.name}</span>
+              <span className="meta">
+                {r.score !== null && `${(r.score * 100).toFixed(0)}% · `}
+                {((100 * r.area) / total).toFixed(1)}% of picture
+              </span>
+              {r.cluster !== null && (
+                <button
+                  type="button"
+                  className="follow"
+                  aria-pressed={selected === r.cluster}
+                  aria-label={`Follow cluster ${r.cluster} of ${r.name} in the stage explorer`}
+                  onClick={() => selectCluster(selected === r.cluster ? null : r.cluster)}
+                >
+                  k{r.cluster}
+                </button>
+              )}
             </li>
           );
         })}
       </ul>
-      {result !== null && result.panoptic.segments.length === 0 && <p className="hint">No segment passed the thresholds.</p>}
+      {view !== null && view.regions.length === 0 && <p className="hint">No segment passed the thresholds.</p>}
     </section>
   );
 }

@@ -51,3 +51,44 @@ export function topClasses(classProbs: Float32Array, numClusters: number, cluste
   const row = Array.from(classProbs.subarray(cluster * width, (cluster + 1) * width), (probability, classId) => ({ classId, probability }));
   return row.sort((a, b) => b.probability - a.probability).slice(0, n);
 }
+
+/** One row of a layer's cluster list. */
+export interface ClusterSummary {
+  readonly cluster: number;
+  /** Valid cells assigned to it. */
+  readonly size: number;
+  /** `size` as a share of the valid cells. */
+  readonly share: number;
+  /** Most probable class (void = the last id) and its probability. */
+  readonly classId: number;
+  readonly probability: number;
+}
+
+/** The clusters a layer uses, largest first, each with its most probable class. */
+export function clusterSummaries(record: Pick<LayerRecord, 'clusterSizes' | 'classProbs'>): ClusterSummary[] {
+  const k = record.clusterSizes.length;
+  const total = record.clusterSizes.reduce((n, s) => n + s, 0);
+  const out: ClusterSummary[] = [];
+  for (let cluster = 0; cluster < k; cluster++) {
+    const size = record.clusterSizes[cluster];
+    if (size === 0) continue;
+    const [top] = topClasses(record.classProbs, k, cluster, 1);
+    out.push({ cluster, size, share: size / total, classId: top.classId, probability: top.probability });
+  }
+  return out.sort((a, b) => b.size - a.size || a.cluster - b.cluster);
+}
+
+/**
+ * One cluster's class probabilities across layers, for the classes worth a
+ * line: its top `n` classes at the last record plus any class that was its
+ * top class at some earlier layer. `series[i][l]` = class i's probability at record l.
+ */
+export function classTrajectories(records: readonly Pick<LayerRecord, 'classProbs' | 'clusterSizes'>[], cluster: number, n: number): { classIds: number[]; series: number[][] } {
+  if (records.length === 0) return { classIds: [], series: [] };
+  const k = records[0].clusterSizes.length;
+  const chosen = new Set(topClasses(records[records.length - 1].classProbs, k, cluster, n).map((c) => c.classId));
+  for (const r of records) chosen.add(topClasses(r.classProbs, k, cluster, 1)[0].classId);
+  const classIds = [...chosen];
+  const series = classIds.map((c) => records.map((r) => r.classProbs[cluster * (r.classProbs.length / k) + c]));
+  return { classIds, series };
+}

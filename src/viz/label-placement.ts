@@ -62,3 +62,22 @@ function anchor(id: number, pixels: readonly number[], width: number): LabelAnch
   }
   return { id, x: nearest % width, y: Math.floor(nearest / width), area: pixels.length };
 }
+
+/** A label's box in display pixels, centred on its anchor. */
+export interface LabelBox {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Keeps the labels that fit without overlapping, in the given order (largest
+ * segment first, say): a later label that would cover an earlier one is dropped.
+ */
+export function dropOverlapping<T extends LabelBox>(boxes: readonly T[], margin = 2): T[] {
+  const kept: T[] = [];
+  const overlaps = (a: LabelBox, b: LabelBox) => Math.abs(a.x - b.x) * 2 < a.width + b.width + 2 * margin && Math.abs(a.y - b.y) * 2 < a.height + b.height + 2 * margin;
+  for (const box of boxes) if (!kept.some((k) => overlaps(k, box))) kept.push(box);
+  return kept;
+}

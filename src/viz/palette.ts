@@ -27,7 +27,7 @@ export function jitterColour(colour: Rgb, seed: number): Rgb {
 }
 
 /** Colour per segment id (index = id, 0 = void, black): stuff in its class colour, things jittered. */
-export function segmentPalette(segments: readonly Segment[], classes: readonly ClassInfo[]): ColourTable {
+export function segmentPalette(segments: readonly Pick<Segment, 'id' | 'classId' | 'isThing'>[], classes: readonly ClassInfo[]): ColourTable {
   const maxId = segments.reduce((m, s) => Math.max(m, s.id), 0);
   const table = new Uint8Array((maxId + 1) * 3);
   for (const s of segments) {

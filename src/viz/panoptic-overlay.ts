@@ -48,3 +48,15 @@ export function boundaries(ids: Int32Array, width: number, height: number): Uint
   }
   return edge;
 }
+
+/**
+ * A layer drawn over the overlay while one region is hovered: transparent on
+ * the region, black at `dim` alpha (0..1) everywhere else, so the region stands out.
+ */
+export function highlightLayer(ids: Int32Array, width: number, height: number, id: number, dim: number): RgbaImage {
+  if (ids.length !== width * height) throw new RangeError(`id map has ${ids.length} pixels, expected ${width}x${height}`);
+  const out = rgbaImage(width, height);
+  const alpha = Math.round(Math.min(1, Math.max(0, dim)) * 255);
+  for (let p = 0; p < ids.length; p++) if (ids[p] !== id) out.data[p * 4 + 3] = alpha;
+  return out;
+}

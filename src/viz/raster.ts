@@ -21,3 +21,8 @@ export type ColourTable = Uint8Array;
 export function rgbaImage(width: number, height: number): RgbaImage {
   return { width, height, data: new Uint8ClampedArray(width * height * 4) };
 }
+
+/** Source coordinate sampled by each of `n` output pixels along a side of `size` (nearest neighbour, pixel centres). */
+export function nearestSampling(n: number, size: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => Math.min(size - 1, Math.floor(((i + 0.5) * size) / n)));
+}

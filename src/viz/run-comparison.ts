@@ -69,3 +69,30 @@ export function clusterEntropy(sizes: Int32Array | undefined): number {
   for (const s of sizes) if (s > 0) h -= (s / total) * Math.log2(s / total);
   return h;
 }
+
+/** How one decoder layer's clustering differs between two runs (compare mode, per layer). */
+export interface LayerComparison {
+  /** Share of valid cells (0..1) assigned to a different cluster. Cluster k is the same learned centre in both runs, so ids compare directly. */
+  readonly changedShare: number;
+  /** Clusters holding at least one valid cell. */
+  readonly clustersInUse: readonly [number, number];
+  readonly meanConfidence: readonly [number, number];
+  readonly clusterEntropy: readonly [number, number];
+}
+
+type ComparedLayer = Pick<LayerRecord, 'assignment' | 'confidence' | 'clusterSizes' | 'width' | 'validWidth' | 'validHeight'>;
+
+export function compareLayers(a: ComparedLayer, b: ComparedLayer): LayerComparison {
+  if (a.width !== b.width || a.validWidth !== b.validWidth || a.validHeight !== b.validHeight) throw new RangeError('layers differ in size');
+  let changed = 0;
+  for (let y = 0; y < a.validHeight; y++) {
+    for (let x = 0; x < a.validWidth; x++) if (a.assignment[y * a.width + x] !== b.assignment[y * a.width + x]) changed++;
+  }
+  const inUse = (sizes: Int32Array) => sizes.reduce((n, s) => n + (s > 0 ? 1 : 0), 0);
+  return {
+    changedShare: changed / (a.validWidth * a.validHeight),
+    clustersInUse: [inUse(a.clusterSizes), inUse(b.clusterSizes)],
+    meanConfidence: [meanConfidence(a), meanConfidence(b)],
+    clusterEntropy: [clusterEntropy(a.clusterSizes), clusterEntropy(b.clusterSizes)],
+  };
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { ClassInfo } from '../model/config';
+import { hideRegions, instanceView, semanticView } from './segment-views';
+
+const classes: ClassInfo[] = [
+  { id: 0, datasetId: 1, name: 'person', isThing: true, color: [220, 20, 60] },
+  { id: 1, datasetId: 2, name: 'sky', isThing: false, color: [70, 130, 180] },
+];
+
+describe('semanticView', () => {
+  it('makes one region per class present, largest first, in the class colour', () => {
+    const view = semanticView(new Int32Array([1, 1, 1, 0]), 2, 2, classes);
+    expect([...view.ids]).toEqual([2, 2, 2, 1]);
+    expect(view.regions.map((r) => [r.id, r.name, r.area])).toEqual([
+      [2, 'sky', 3],
+      [1, 'person', 1],
+    ]);
+    expect([...view.colours.subarray(6, 9)]).toEqual([70, 130, 180]);
+  });
+});
+
+describe('instanceView', () => {
+  const mask = (bits: number[]) => Uint8Array.from(bits);
+  it('paints the most confident instance on top, keeps one class per cluster, drops low scores and covered instances', () => {
+    const instances = [
+      { classId: 0, score: 0.5, cluster: 3, mask: mask([1, 1, 0, 0]) },
+      { classId: 0, score: 0.9, cluster: 7, mask: mask([0, 1, 1, 0]) },
+      { classId: 1, score: 0.2, cluster: 7, mask: mask([0, 1, 1, 0]) }, // same cluster, lower: not drawn
+      { classId: 0, score: 0.05, cluster: 9, mask: mask([0, 0, 0, 1]) }, // under the threshold
+      { classId: 0, score: 0.4, cluster: 4, mask: mask([0, 1, 0, 0]) }, // fully covered by a better one
+    ];
+    const view = instanceView(instances, 2, 2, classes, 0.1);
+    expect([...view.ids]).toEqual([2, 1, 1, 0]);
+    expect(view.regions.map((r) => [r.id, r.cluster, r.score, r.area])).toEqual([
+      [1, 7, 0.9, 2],
+      [2, 3, 0.5, 1],
+    ]);
+    // Two instances of one class get different (jittered) colours.
+    expect([...view.colours.subarray(3, 6)]).not.toEqual([...view.colours.subarray(6, 9)]);
+  });
+});
+
+describe('hideRegions', () => {
+  it('turns hidden ids to 0 and returns the map itself when nothing is hidden', () => {
+    const ids = new Int32Array([1, 2, 3, 2]);
+    expect([...hideRegions(ids, new Set([2]))]).toEqual([1, 0, 3, 0]);
+    expect(hideRegions(ids, new Set())).toBe(ids);
+  });
+});
