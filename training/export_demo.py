@@ -3,8 +3,9 @@
     /usr/bin/python3 -m training.export_demo --checkpoint training/runs/demo/model_final.pth --out models/demo
 
 Runs `kmax convert CHECKPOINT --out DIR --fp16 --config training/configs/demo-model.json`
-(the config is given explicitly: the reduced widths are not an official preset) and checks
-the folder stays within the 20 MB budget.
+(the config is given explicitly: the reduced widths are not an official preset, and only it
+names the synthetic_panoptic classes), checks the folder stays within the 20 MB budget and
+writes a few scenes the model never saw (seed SAMPLE_SEED) as PNGs into OUT/samples/.
 """
 
 import argparse
@@ -12,14 +13,30 @@ import os
 import subprocess
 import sys
 
+from PIL import Image
+
+from training.synthetic.generate import scene_seed
+from training.synthetic.scene import render_scene
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 MODEL_CONFIG = os.path.join(HERE, "configs", "demo-model.json")
 BUDGET_BYTES = 20 * 1024 * 1024
+# Neither the training (1) nor the validation (7) stream of configs/demo.json.
+SAMPLE_SEED = 11
+SAMPLE_SIZE = 257
 
 
 def folder_bytes(directory: str) -> int:
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(directory) for f in files)
+
+
+def write_samples(directory: str, count: int) -> None:
+    """Scenes at 257 px (the app resizes them to the 129 px input, as the model was trained)."""
+    os.makedirs(directory, exist_ok=True)
+    for i in range(count):
+        scene = render_scene(scene_seed(SAMPLE_SEED, i), SAMPLE_SIZE)
+        Image.fromarray(scene.image).save(os.path.join(directory, f"synthetic-{i + 1}.png"))
 
 
 def main() -> int:
@@ -27,11 +44,13 @@ def main() -> int:
     parser.add_argument("--checkpoint", default=os.path.join(HERE, "runs", "demo", "model_final.pth"))
     parser.add_argument("--out", default=os.path.join(ROOT, "models", "demo"))
     parser.add_argument("--float32", action="store_true", help="store float32 instead of float16")
+    parser.add_argument("--samples", type=int, default=6, help="sample images for the app")
     args = parser.parse_args()
     command = ["node", os.path.join(ROOT, "bin", "kmax.mjs"), "convert", args.checkpoint, "--out", args.out, "--config", MODEL_CONFIG]
     if not args.float32:
         command.append("--fp16")
     subprocess.run(command, cwd=ROOT, check=True)
+    write_samples(os.path.join(args.out, "samples"), args.samples)
     size = folder_bytes(args.out)
     print(f"{args.out}: {size / 1e6:.2f} MB")
     if size > BUDGET_BYTES:

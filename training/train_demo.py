@@ -2,7 +2,8 @@
 
     nice -n 10 /usr/bin/python3 -m training.train_demo --config training/configs/demo.json --run-dir training/runs/demo
 
-Re-running the same command resumes from RUN_DIR/last.pt. At the end it writes
+Re-running the same command resumes from RUN_DIR/last.pt; --init starts a second phase from
+an earlier run's model_final.pth. At the end it writes
 RUN_DIR/model_final.pth ({'model': state_dict}, the official layout `kmax convert` reads)
 and logs the validation PQ.
 """
@@ -12,7 +13,8 @@ import time
 
 import torch
 
-from training.train.loop import Run, format_pq, load_config
+from training.train.evaluate import evaluate_and_log
+from training.train.loop import Run, load_config
 
 
 def main() -> None:
@@ -22,17 +24,22 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--eval-images", type=int, default=200, help="held-out images for the final PQ")
+    parser.add_argument("--init", help="start from these weights ({'model': state_dict}) instead of random ones")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     run = Run(load_config(args.config), args.run_dir, args.device)
+    if args.init and run.step == 0:
+        run.model.load_state_dict(torch.load(args.init, map_location=args.device)["model"])
+        run.log(f"initialised from {args.init}")
     start = time.time()
     run.log(f"device={args.device} threads={args.threads} params={sum(p.numel() for p in run.model.parameters())}")
     run.train()
+    if run.config.get("bn_recalibration_batches", 0) and not run.bn_recalibrated:
+        run.recalibrate_batch_norm(run.config["bn_recalibration_batches"])
+        run.save()
     run.log(f"official checkpoint: {run.save_official()}")
-    for attention in ("kmeans", "softmax"):
-        result = run.evaluate(args.eval_images, attention=attention)
-        run.log(f"final eval, {attention} attention, {args.eval_images} held-out images: " + format_pq(result))
+    evaluate_and_log(run, args.eval_images)
     run.log(f"wall time this invocation {time.time() - start:.0f}s, training compute total {run.elapsed:.0f}s")
 
 

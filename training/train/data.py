@@ -23,6 +23,11 @@ def normalise(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(images).permute(0, 3, 1, 2).float().sub(127.5).div(127.5)
 
 
+def resize_image(image: np.ndarray, size: int) -> np.ndarray:
+    """PIL bilinear on uint8, as PT's test-time resize (spec 2.1)."""
+    return np.asarray(Image.fromarray(image).resize((size, size), Image.BILINEAR))
+
+
 def mask_targets(panoptic: np.ndarray, segments: list) -> dict:
     """Stride-4 binary masks of the segments (sampled at input pixels 4i, matching align-corners)."""
     sampled = panoptic[::MASK_STRIDE, ::MASK_STRIDE]

@@ -5,7 +5,6 @@ at the end, model_final.pth in the official layout {'model': state_dict}.
 """
 
 import json
-import math
 import os
 import time
 
@@ -15,8 +14,9 @@ import torch
 from training.synthetic.classes import CLASSES, THING_IDS
 from training.kmax_ref import KMaXDeepLab
 
-from .data import render_batch
+from .data import normalise, render_batch, resize_image
 from .losses import LossWeights, kmax_loss
+from .matcher import hungarian_match
 from .postprocess import panoptic_inference
 from .pq import PQStat
 
@@ -46,6 +46,11 @@ class Run:
         self.run_dir = run_dir
         self.device = torch.device(device)
         os.makedirs(run_dir, exist_ok=True)
+        # oneDNN (mkldnn) backward passes of this network on CPU return garbage gradients at
+        # random (norms of 1e4..1e15 or inf that differ between identical runs; 70 every time
+        # without it): clipping then scaled every real gradient to ~0 and the infs were the
+        # "NaN" steps. The native kernels are exact and deterministic.
+        torch.backends.mkldnn.enabled = False
         torch.manual_seed(config["seed"])
         np.random.seed(config["seed"])
         self.model = KMaXDeepLab(config["model_config"]).to(self.device)
@@ -56,6 +61,8 @@ class Run:
         self.weights = LossWeights(**config["loss"])
         self.generator = torch.Generator().manual_seed(config["seed"])
         self.step = 0
+        self.skipped = 0
+        self.bn_recalibrated = False
         self.elapsed = 0.0
         self._resume()
 
@@ -70,6 +77,8 @@ class Run:
         self.optimizer.load_state_dict(state["optimizer"])
         self.generator.set_state(state["generator"])
         self.step = state["step"]
+        self.skipped = state.get("skipped", 0)
+        self.bn_recalibrated = state.get("bn_recalibrated", False)
         self.elapsed = state["elapsed"]
         self.log(f"resumed at step {self.step}")
 
@@ -79,6 +88,8 @@ class Run:
             "optimizer": self.optimizer.state_dict(),
             "generator": self.generator.get_state(),
             "step": self.step,
+            "skipped": self.skipped,
+            "bn_recalibrated": self.bn_recalibrated,
             "elapsed": self.elapsed,
             "config": self.config,
         }
@@ -103,9 +114,21 @@ class Run:
         outputs = self.model(images.to(self.device))
         losses = kmax_loss(outputs, [{k: v.to(self.device) for k, v in t.items()} for t in targets], self.weights, self.generator)
         self.optimizer.zero_grad(set_to_none=True)
-        losses["total"].backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config["optimizer"]["grad_clip"])
-        self.optimizer.step()
+        # A non-finite loss or gradient skips the update (clipping would spread the NaN
+        # into every weight); the step still counts, so the schedule and data stay aligned.
+        skipped = not torch.isfinite(losses["total"])
+        if not skipped:
+            losses["total"].backward()
+            norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config["optimizer"]["grad_clip"])
+            losses["grad_norm"] = norm
+            skipped = not torch.isfinite(norm)
+        if skipped:
+            self.skipped += 1
+            self.log(f"step {self.step}: {non_finite_report(losses, self.model)}, update skipped ({self.skipped} so far)")
+            torch.save({"step": self.step, "model": self.model.state_dict(), "images": images, "targets": targets},
+                       os.path.join(self.run_dir, "non-finite.pt"))
+        else:
+            self.optimizer.step()
         self.step += 1
         return {k: float(v) for k, v in losses.items()}
 
@@ -118,8 +141,6 @@ class Run:
             start = time.time()
             images, targets, _ = render_batch(config["train_data_seed"], self.step * batch, batch, size)
             losses = self.train_step(images, targets)
-            if not math.isfinite(losses["total"]):
-                raise FloatingPointError(f"loss is {losses['total']} at step {self.step}")
             self.elapsed += time.time() - start
             if self.step % config["log_every"] == 0 or self.step == last:
                 terms = " ".join(f"{k}={v:.4f}" for k, v in losses.items())
@@ -131,24 +152,97 @@ class Run:
                 self.log("eval " + format_pq(result))
 
     @torch.no_grad()
-    def evaluate(self, num_images: int, seed=None, attention="kmeans") -> dict:
-        """PQ on validation scenes (a seed never used for training); kmeans = argmax attention."""
+    def recalibrate_batch_norm(self, batches: int):
+        """Precise BN: replace the running statistics by their plain average over `batches`
+        training-stream batches (past the last training scene) at the final weights. With
+        momentum 0.01 they would still mix in the weights of the last few hundred steps."""
+        norms = [m for m in self.model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+        momenta = [m.momentum for m in norms]
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average
+        self.model.train()
+        batch = self.config["batch_size"]
+        size = self.config["model_config"]["inputSize"][0]
+        for i in range(batches):
+            images, _, _ = render_batch(self.config["train_data_seed"], (self.config["steps"] + i) * batch, batch, size)
+            self.model(images.to(self.device))
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+        self.bn_recalibrated = True
+        self.log(f"batch-norm statistics recalibrated on {batches} batches")
+
+    @torch.no_grad()
+    def evaluate(self, num_images: int, seed=None, attention="kmeans", image_size=None) -> dict:
+        """PQ on validation scenes (a seed never used for training); kmeans = argmax attention.
+        Scenes of another image_size are resized to the input (PIL bilinear, as PT) and the
+        panoptic map is made at image_size."""
         self.model.eval()
         seed = self.config["val_data_seed"] if seed is None else seed
         size = self.config["model_config"]["inputSize"][0]
+        image_size = image_size or size
         stat = PQStat()
+        layers = len(self.model.sem_seg_head.predictor.layer_inputs)
+        agreement = torch.zeros(layers)
+        gt_agreement = torch.zeros(layers + 1)
         for first in range(0, num_images, 8):
-            images, _, scenes = render_batch(seed, first, min(8, num_images - first), size)
+            images, targets, scenes = render_batch(seed, first, min(8, num_images - first), image_size)
+            if image_size != size:
+                images = normalise(np.stack([resize_image(s.image, size) for s in scenes]))
+                targets = None
             outputs = self.model(images.to(self.device), attention)
+            agreement += assignment_agreement(outputs) * len(scenes)
+            if targets is not None:
+                gt_agreement += ground_truth_agreement(outputs, targets) * len(scenes)
             for b, scene in enumerate(scenes):
                 pan, segments = panoptic_inference(
                     outputs["pred_logits"][b].cpu(), outputs["pred_masks"][b].cpu(), (size, size),
-                    THING_IDS, self.config["model_config"]["postprocess"],
+                    THING_IDS, self.config["model_config"]["postprocess"], (image_size, image_size),
                 )
                 stat.add_image(scene.panoptic, scene.segments, pan, segments)
-        return stat.summary([{"id": c["id"], "isthing": c["isthing"]} for c in CLASSES])
+        result = stat.summary([{"id": c["id"], "isthing": c["isthing"]} for c in CLASSES])
+        result["assignment_agreement"] = (agreement / num_images).tolist()
+        if image_size == size:
+            result["ground_truth_agreement"] = (gt_agreement / num_images).tolist()
+        return result
+
+
+def non_finite_report(losses: dict, model: torch.nn.Module) -> str:
+    """Which loss terms, or else which parameters' gradients, are not finite."""
+    terms = [k for k, v in losses.items() if not torch.isfinite(torch.as_tensor(v)).all()]
+    if terms:
+        return "non-finite loss terms " + ",".join(terms)
+    params = [n for n, p in model.named_parameters() if p.grad is not None and not torch.isfinite(p.grad).all()]
+    return f"non-finite gradient in {len(params)} tensors, first {params[:3]}"
+
+
+def assignment_agreement(outputs: dict) -> torch.Tensor:
+    """Per kMaX layer: fraction of stride-4 pixels whose cluster (argmax over K) equals the
+    final prediction's; rising to 1 means the layer-by-layer assignments converge."""
+    final = outputs["pred_masks"].argmax(1)
+    return torch.tensor([(aux["pred_masks"].argmax(1) == final).float().mean().item() for aux in outputs["aux_outputs"]])
+
+
+def ground_truth_agreement(outputs: dict, targets: list) -> torch.Tensor:
+    """Per kMaX layer and for the final prediction: fraction of labelled stride-4 pixels whose
+    argmax cluster is the cluster Hungarian-matched (as in the loss) to the pixel's segment."""
+    predictions = outputs["aux_outputs"] + [outputs]
+    result = torch.zeros(len(predictions))
+    for i, pred in enumerate(predictions):
+        for b, target in enumerate(targets):
+            masks = target["masks"].flatten(1).float()
+            mask_probs = pred["pred_masks"][b].flatten(1).softmax(0).cpu()
+            pred_idx, gt_idx = hungarian_match(pred["pred_logits"][b].softmax(-1).cpu(), mask_probs, target["labels"], masks)
+            labelled = masks.sum(0) > 0
+            wanted = pred_idx[masks[gt_idx].argmax(0)]
+            result[i] += (mask_probs.argmax(0) == wanted)[labelled].float().mean() / len(targets)
+    return result
 
 
 def format_pq(result: dict) -> str:
     parts = [f"{k}: PQ={result[k]['pq']:.4f} SQ={result[k]['sq']:.4f} RQ={result[k]['rq']:.4f}" for k in ("all", "things", "stuff")]
+    if "assignment_agreement" in result:
+        parts.append("layer agreement with final " + " ".join(f"{a:.3f}" for a in result["assignment_agreement"]))
+    if "ground_truth_agreement" in result:
+        parts.append("with ground truth (layers, final) " + " ".join(f"{a:.3f}" for a in result["ground_truth_agreement"]))
     return " | ".join(parts)

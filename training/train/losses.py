@@ -2,8 +2,11 @@
 
 Per prediction set (class logits [B,K,C+1], mask logits [B,K,h,w], pixel embedding [B,D,h,w]):
   * PQ-style loss (MaX-DeepLab): after Hungarian matching, the mask term is
-    -p(class)·dice and the class term is -dice·log p(class), each factor with stopped gradient;
-    unmatched clusters are pushed to void.
+    -p(class)·dice and the class term is -dice·log p(class), each factor with stopped gradient.
+    Unmatched clusters get the void target with a small weight (`void_class`), and void targets
+    are down-weighted by the focal alpha, as in kMaX: with weight 1 the ~K-N unmatched clusters
+    outvote the dice-weighted (initially ~0.1) class terms of the things, thing class
+    probabilities never rise above the inference threshold and no thing survives.
   * mask-ID cross-entropy: softmax over the K clusters at every labelled pixel, target = the
     cluster matched to the pixel's segment.
   * pixel instance discrimination: a contrastive loss on sampled pixel embeddings whose
@@ -27,8 +30,15 @@ class LossWeights:
     instance_discrimination: float = 1.0
     semantic: float = 1.0
     void_class: float = 1.0
+    # kMaX's focal alpha: class-loss weight of real-class targets; void targets get 1 - alpha.
+    class_alpha: float = 0.75
+    # kMaX's no-object weight: floor of the matched dice / class-prob loss weights.
+    min_weight: float = 1e-5
     temperature: float = 0.3
     sampled_pixels: int = 512
+    # 'uniform': pixels drawn uniformly (large stuff regions dominate);
+    # 'balanced': each segment equally likely, so small things weigh as much as the sky.
+    instance_sampling: str = "uniform"
 
 
 def prediction_loss(pred: dict, targets: list, weights: LossWeights, generator: torch.Generator) -> dict:
@@ -47,14 +57,15 @@ def prediction_loss(pred: dict, targets: list, weights: LossWeights, generator: 
         pred_idx, gt_idx = hungarian_match(class_log_probs.exp(), mask_probs, labels, gt_masks)
         dice = dice_matrix(mask_probs[pred_idx], gt_masks[gt_idx]).diagonal()
         matched_class_prob = class_log_probs[pred_idx, labels[gt_idx]]
-        terms["pq_mask"] += -(matched_class_prob.detach().exp() * dice).mean()
+        mask_weight = matched_class_prob.detach().exp().clamp(min=weights.min_weight)
+        terms["pq_mask"] += -(mask_weight * dice).mean()
 
         class_target = torch.full((class_logits.shape[0],), num_classes, dtype=torch.long, device=labels.device)
         class_target[pred_idx] = labels[gt_idx]
-        class_weight = torch.full_like(class_log_probs[:, 0], weights.void_class)
-        class_weight[pred_idx] = dice.detach()
+        class_weight = torch.full_like(class_log_probs[:, 0], weights.void_class * (1 - weights.class_alpha))
+        class_weight[pred_idx] = dice.detach().clamp(min=weights.min_weight) * weights.class_alpha
         ce = F.nll_loss(class_log_probs, class_target, reduction="none")
-        terms["pq_class"] += (class_weight * ce).sum() / class_logits.shape[0]
+        terms["pq_class"] += (class_weight * ce).sum() / (class_weight > 0).sum().clamp(min=1)
 
         labelled = gt_masks[gt_idx].sum(0) > 0
         pixel_cluster = pred_idx[gt_masks[gt_idx].argmax(0)]
@@ -75,8 +86,13 @@ def _instance_discrimination(embedding, gt_masks, weights, generator):
     """embedding [D, P] (L2-normalised), gt_masks [N, P]."""
     segment = gt_masks.argmax(0)
     labelled = torch.nonzero(gt_masks.sum(0) > 0).squeeze(1)
-    pick = torch.randperm(len(labelled), generator=generator)[: weights.sampled_pixels].to(labelled.device)
-    pixels = labelled[pick]
+    count = min(weights.sampled_pixels, len(labelled))
+    if weights.instance_sampling == "balanced":
+        odds = 1.0 / gt_masks.sum(1)[segment[labelled]]
+        pick = torch.multinomial(odds.cpu(), count, replacement=False, generator=generator)
+    else:
+        pick = torch.randperm(len(labelled), generator=generator)[:count]
+    pixels = labelled[pick.to(labelled.device)]
     features = embedding[:, pixels].T  # [S, D]
     ids = segment[pixels]
     same = (ids[:, None] == ids[None, :]).float()

@@ -19,7 +19,8 @@ def dice_matrix(mask_probs: torch.Tensor, gt_masks: torch.Tensor, eps: float = 1
 @torch.no_grad()
 def hungarian_match(class_probs: torch.Tensor, mask_probs: torch.Tensor, labels: torch.Tensor, gt_masks: torch.Tensor):
     """class_probs [K, C+1], mask_probs [K, P], labels [N], gt_masks [N, P] -> (pred_idx [M], gt_idx [M])."""
-    similarity = class_probs[:, labels] * dice_matrix(mask_probs, gt_masks)
+    # A NaN prediction still gets a matching; its loss is NaN and the update is skipped.
+    similarity = torch.nan_to_num(class_probs[:, labels] * dice_matrix(mask_probs, gt_masks), nan=0.0)
     pred_idx, gt_idx = linear_sum_assignment(similarity.cpu().numpy(), maximize=True)
     device = labels.device
     return torch.as_tensor(pred_idx, device=device), torch.as_tensor(gt_idx, device=device)

@@ -1,7 +1,8 @@
-"""PT panoptic inference (spec 5.1) for one image, at the network input resolution.
+"""PT panoptic inference (spec 5.1) for one square image.
 
-The demo runs at a 32k+1 input with no resize or padding, so the mask logits are upsampled
-once (align_corners=True, spec 1.3) and no crop is needed.
+The demo network runs at a 32k+1 square input with no padding, so no crop is needed: the mask
+logits are upsampled to the input (align_corners=True, spec 1.3) and, for an image of another
+size, resized again to it (align_corners=False, as PT's resize to the original image).
 """
 
 import torch
@@ -9,11 +10,16 @@ import torch.nn.functional as F
 
 
 @torch.no_grad()
-def panoptic_inference(class_logits, mask_logits, size, thing_ids, thresholds):
-    """class_logits [K,C+1], mask_logits [K,h,w] -> (panoptic [H,W] int32 numpy, segments)."""
+def panoptic_inference(class_logits, mask_logits, size, thing_ids, thresholds, output_size=None):
+    """class_logits [K,C+1], mask_logits [K,h,w]; size = network input, output_size = image
+    -> (panoptic [H,W] int32 numpy at output_size, segments)."""
     class_probs = F.softmax(class_logits, -1)[:, :-1]
     scores, labels = class_probs.max(-1)
-    logits = F.interpolate(mask_logits[None], size=size, mode="bilinear", align_corners=True)[0]
+    logits = F.interpolate(mask_logits[None], size=size, mode="bilinear", align_corners=True)
+    if output_size is not None and tuple(output_size) != tuple(size):
+        logits = F.interpolate(logits, size=output_size, mode="bilinear", align_corners=False)
+        size = tuple(output_size)
+    logits = logits[0]
     mask_probs = F.softmax(logits, 0)
     binary = mask_probs > thresholds["pixelThreshold"]
     areas = binary.flatten(1).sum(1)
