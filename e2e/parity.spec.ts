@@ -63,6 +63,8 @@ function assignment(data: ArrayLike<number>, k: number): Int32Array {
 
 for (const { name: fixture, files } of FIXTURES) {
   test(`${fixture}: the network on WebGPU matches the PyTorch goldens`, async ({ app }) => {
+    // Two attention modes, each compiling its shaders on SwiftShader (CPU): minutes on a busy machine.
+    test.setTimeout(600_000);
     const { page } = app;
     await page.getByLabel('Checkpoint', { exact: true }).setInputFiles(files());
     const picker = page.getByRole('combobox', { name: 'Model' });
