@@ -24,5 +24,9 @@ $py -m training.train.test_pq
 $py training/test_training_smoke.py --out "$tmp/smoke"
 $py -m training.export_demo --checkpoint "$tmp/smoke/model_final.pth" --out "$tmp/smoke-model"
 
+echo "== the demo model on 200 held-out synthetic scenes (TypeScript engine, wasm)"
+$py -m training.synthetic.generate --out "$tmp/held-out" --num 200 --seed 7 --size 129 > /dev/null
+npx kmax eval --model models/demo --images "$tmp/held-out/images" --panoptic-json "$tmp/held-out/panoptic.json" --min-pq 0.64
+
 echo "== browser tests (Chromium, WebGPU and fallback)"
 npx playwright test
