@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from './app-fixture';
 import { fixtureCheckpoint, goldenTensor } from './checkpoint-helpers';
+import { argmaxRows, relativeError } from '../src/test-utils/compare';
 
 const RELATIVE_TOLERANCE = 1e-4;
 
@@ -37,28 +38,6 @@ interface Outputs {
   backend: string;
   cpuForward: boolean;
   tensors: Record<string, { shape: number[]; data: number[] }>;
-}
-
-/** max |got - want| / max |want|. */
-function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let scale = 0;
-  let error = 0;
-  for (let i = 0; i < want.length; i++) {
-    scale = Math.max(scale, Math.abs(want[i]));
-    error = Math.max(error, Math.abs(got[i] - want[i]));
-  }
-  return error / scale;
-}
-
-/** argmax over the last axis of a [h, w, K] map. */
-function assignment(data: ArrayLike<number>, k: number): Int32Array {
-  const out = new Int32Array(data.length / k);
-  for (let p = 0; p < out.length; p++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (data[p * k + j] > data[p * k + best]) best = j;
-    out[p] = best;
-  }
-  return out;
 }
 
 for (const { name: fixture, files } of FIXTURES) {
@@ -101,7 +80,7 @@ for (const { name: fixture, files } of FIXTURES) {
         for (let l = 0; l < layers; l++) {
           const got = out.tensors[`stage${l}/mask_logits`];
           const want = goldenTensor(fixture, `stage${l}/assignment`).data;
-          const mine = assignment(got.data, got.shape[2]);
+          const mine = argmaxRows(got.data, got.shape[2]);
           flips += mine.filter((a, p) => a !== want[p]).length;
         }
       }

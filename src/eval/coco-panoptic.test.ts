@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { groundTruthImages, idsFromRgb } from './coco-panoptic';
+import { rgbToIds } from '../viz/coco-panoptic';
+import { groundTruthImages } from './coco-panoptic';
 
 describe('COCO panoptic ground truth', () => {
   it('decodes ids as R + 256 G + 256² B from RGBA pixels', () => {
     const rgba = Uint8Array.from([0, 0, 0, 255, 7, 0, 0, 255, 1, 2, 3, 255]);
-    expect(Array.from(idsFromRgb(rgba, 4))).toEqual([0, 7, 1 + 2 * 256 + 3 * 65536]);
+    expect(Array.from(rgbToIds(rgba, 4))).toEqual([0, 7, 1 + 2 * 256 + 3 * 65536]);
   });
 
   it('joins annotations with their images and reads iscrowd', () => {

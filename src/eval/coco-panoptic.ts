@@ -3,6 +3,7 @@
  * `categories`, `images` and `annotations[].segments_info`, and one PNG per image whose
  * pixel id is R + 256·G + 256²·B (0 = unlabelled). Pure parsing; reading files is the caller's.
  */
+import { rgbToIds } from '../viz/coco-panoptic';
 import type { PanopticMap, Segment } from './panoptic-quality';
 
 export interface CocoCategory {
@@ -51,15 +52,6 @@ export function groundTruthImages(json: CocoPanopticJson): GroundTruthImage[] {
   });
 }
 
-/** Decoded PNG pixels (RGB or RGBA, row-major) -> segment ids R + 256 G + 256² B. */
-export function idsFromRgb(pixels: Uint8Array, channels: 3 | 4): Int32Array {
-  const ids = new Int32Array(pixels.length / channels);
-  for (let i = 0, p = 0; i < ids.length; i++, p += channels) {
-    ids[i] = pixels[p] + 256 * pixels[p + 1] + 65536 * pixels[p + 2];
-  }
-  return ids;
-}
-
 export function panopticMap(pixels: Uint8Array, channels: 3 | 4, segments: readonly Segment[]): PanopticMap {
-  return { ids: idsFromRgb(pixels, channels), segments };
+  return { ids: rgbToIds(pixels, channels), segments };
 }

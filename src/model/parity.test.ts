@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy, readPytorchCheckpoint, toEngineTensors } from '../checkpoints';
 import type { AttentionMode } from '../segmenter/types';
+import { argmaxRows, relativeError } from '../test-utils/compare';
 import type { KMaXConfig } from './config';
 import { KMaXDeepLab, type ForwardOutput } from './meta-arch/kmax-deeplab';
 
@@ -34,28 +35,6 @@ function loadModel(fixture: string): KMaXDeepLab {
   const config = JSON.parse(readFileSync(join(FIXTURES, fixture, 'config.json'), 'utf8')) as KMaXConfig;
   const { tensors } = toEngineTensors(readPytorchCheckpoint(new Uint8Array(readFileSync(join(FIXTURES, fixture, 'checkpoint.pth')))));
   return new KMaXDeepLab(config, new Map([...tensors].map(([key, t]) => [key, tf.tensor(t.data, t.shape)])));
-}
-
-/** max |got - want| / max |want|. */
-function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let scale = 0;
-  let error = 0;
-  for (let i = 0; i < want.length; i++) {
-    scale = Math.max(scale, Math.abs(want[i]));
-    error = Math.max(error, Math.abs(got[i] - want[i]));
-  }
-  return error / scale;
-}
-
-/** argmax over the last axis (lowest index on ties). */
-function argmaxRows(data: ArrayLike<number>, k: number): Int32Array {
-  const out = new Int32Array(data.length / k);
-  for (let p = 0; p < out.length; p++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (data[p * k + j] > data[p * k + best]) best = j;
-    out[p] = best;
-  }
-  return out;
 }
 
 function disposeOutput(out: ForwardOutput): void {

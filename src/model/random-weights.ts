@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { mulberry32 } from '../random';
 import { WeightReader, WeightsMismatchError } from './weights';
+
+export { mulberry32 };
 
 /**
  * Random weights for whatever a module asks for. `build` is run once
@@ -42,16 +45,4 @@ function sampler(key: string, shape: number[], random: () => number, normal: () 
 
 function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
-}
-
-/** Small seeded PRNG (uniform in [0, 1)). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,6 +1,7 @@
 import type { ClassInfo } from '../model/config';
 import type { Segment } from '../segmenter/types';
 import type { ColourTable, Rgb } from './raster';
+import { mulberry32 } from '../random';
 
 /** Class colours indexed by contiguous class id (datasets.json colours), void last in grey. */
 export function classPalette(classes: readonly ClassInfo[]): ColourTable {
@@ -57,16 +58,4 @@ function coprimeStride(n: number): number {
   let s = Math.round(n * 0.381966); // golden-ratio step spreads neighbours far apart
   while (gcd(s, n) !== 1) s++;
   return s;
-}
-
-/** Small deterministic PRNG (mulberry32) in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
