@@ -5,7 +5,9 @@
 Runs `kmax convert CHECKPOINT --out DIR --fp16 --config training/configs/demo-model.json`
 (the config is given explicitly: the reduced widths are not an official preset, and only it
 names the synthetic_panoptic classes), checks the folder stays within the 20 MB budget and
-writes a few scenes the model never saw (seed SAMPLE_SEED) as PNGs into OUT/samples/.
+writes a few scenes the model never saw (seed SAMPLE_SEED) into OUT/samples/: the pictures
+as PNGs at the top (the app lists them) and their ground truth in COCO panoptic format
+(panoptic.json, panoptic/), which the layer-convergence test compares the layers with.
 """
 
 import argparse
@@ -13,10 +15,7 @@ import os
 import subprocess
 import sys
 
-from PIL import Image
-
-from training.synthetic.generate import scene_seed
-from training.synthetic.scene import render_scene
+from training.synthetic.generate import write_dataset
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -33,10 +32,7 @@ def folder_bytes(directory: str) -> int:
 
 def write_samples(directory: str, count: int) -> None:
     """Scenes at 257 px (the app resizes them to the 129 px input, as the model was trained)."""
-    os.makedirs(directory, exist_ok=True)
-    for i in range(count):
-        scene = render_scene(scene_seed(SAMPLE_SEED, i), SAMPLE_SIZE)
-        Image.fromarray(scene.image).save(os.path.join(directory, f"synthetic-{i + 1}.png"))
+    write_dataset(directory, count, SAMPLE_SEED, SAMPLE_SIZE, images_dir=".", file_name=lambda i: f"synthetic-{i + 1}.png")
 
 
 def main() -> int:

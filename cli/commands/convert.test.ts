@@ -4,13 +4,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPytorchCheckpoint } from '../../src/checkpoints/pytorch/read-checkpoint';
 import { readTfBundle } from '../../src/checkpoints/tf-bundle/read-bundle';
 import { toEngineTensors, type EngineTensor } from '../../src/checkpoints/to-engine';
 import { toFloat16Array } from '../../src/loading/float16';
 import type { ModelJson } from '../../src/loading/model-format';
-import { main } from '../main';
+import { runKmax } from '../run-in-process';
 import type { TensorSummary } from './inspect';
 
 /** `kmax convert` and `kmax inspect`, run in-process on the golden fixtures. */
@@ -21,22 +21,6 @@ const TF_PREFIX = repo('src/checkpoints/tf-bundle/testdata/r50tf-coco-4stage/ckp
 const TF_INDEX = `${TF_PREFIX}.index`;
 const TF_SHARD = `${TF_PREFIX}.data-00000-of-00001`;
 const work = mkdtempSync(path.join(tmpdir(), 'kmax-convert-test-'));
-
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void stdout.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void stderr.push(a.join(' ')));
-  const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-  try {
-    const code = await main(argv);
-    return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    warn.mockRestore();
-  }
-}
 
 /** model.json and every tensor's stored bytes, walked through the manifest. */
 function readModel(dir: string): { json: ModelJson; stored: Map<string, Uint8Array> } {
@@ -64,7 +48,7 @@ describe('kmax convert', () => {
   it('a .pth -> a float32 model folder holding exactly the engine tensors', async () => {
     const out = path.join(work, 'out-pth');
     const tensorsBefore = tf.memory().numTensors;
-    const { code, stdout, stderr } = await run('convert', PTH, '--out', out);
+    const { code, stdout, stderr } = await runKmax('convert', PTH, '--out', out);
     expect(stderr).toBe(`[${'#'.repeat(30)}] 1093/1093 tensors converted`);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^pytorch checkpoint: checkpoint\.pth$/m);
@@ -85,7 +69,7 @@ describe('kmax convert', () => {
 
   it('a TF checkpoint (files in any order) -> float16, TF ResNet, deeplab2 processing', async () => {
     const out = path.join(work, 'out-tf');
-    const { code, stdout } = await run('convert', TF_SHARD, TF_INDEX, '--out', out, '--fp16');
+    const { code, stdout } = await runKmax('convert', TF_SHARD, TF_INDEX, '--out', out, '--fp16');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^tf-bundle checkpoint: ckpt-1\.index, ckpt-1\.data-00000-of-00001$/m);
     expect(stdout).toMatch(/ResNet \(tf\).*tf pre\/post-processing$/m);
@@ -102,13 +86,13 @@ describe('kmax convert', () => {
 
   it('--processing overrides the style the format implies', async () => {
     const out = path.join(work, 'out-processing');
-    expect((await run('convert', TF_INDEX, TF_SHARD, '--out', out, '--processing', 'pytorch')).code).toBe(0);
+    expect((await runKmax('convert', TF_INDEX, TF_SHARD, '--out', out, '--processing', 'pytorch')).code).toBe(0);
     expect(readModel(out).json.config).toMatchObject({ processing: 'pytorch', backbone: { variant: 'tf' } });
   });
 
   it('a config the weights do not fit: exit 1, every problem named, nothing written', async () => {
     const out = path.join(work, 'out-mismatch');
-    const { code, stderr } = await run('convert', PTH, '--out', out, '--config', repo('training/fixtures/r50-cityscapes-5stage/config.json'));
+    const { code, stderr } = await runKmax('convert', PTH, '--out', out, '--config', repo('training/fixtures/r50-cityscapes-5stage/config.json'));
     expect(code).toBe(1);
     expect(stderr).toMatch(/^kmax convert: WeightsMismatchError: The weights do not match the model: \d+ problem\(s\)$/m);
     expect(stderr).toContain('weight "backbone.stem.conv1.weight" has shape [7, 7, 3, 16], expected [7, 7, 3, 8]');
@@ -119,12 +103,12 @@ describe('kmax convert', () => {
   it('bad input: usage errors exit 2, unreadable checkpoints exit 1 with the reason', async () => {
     const text = path.join(work, 'notes.pth');
     writeFileSync(text, 'not a checkpoint');
-    const noOut = await run('convert', PTH);
+    const noOut = await runKmax('convert', PTH);
     expect(noOut.code).toBe(2);
     expect(noOut.stderr).toMatch(/^kmax convert: missing --out\nusage: kmax convert CHECKPOINT \[MORE_FILES\] --out DIR/);
-    const badStyle = await run('convert', PTH, '--out', path.join(work, 'out-x'), '--processing', 'caffe');
+    const badStyle = await runKmax('convert', PTH, '--out', path.join(work, 'out-x'), '--processing', 'caffe');
     expect(badStyle).toMatchObject({ code: 2, stderr: 'kmax convert: --processing must be "pytorch" or "tf", got "caffe"' });
-    const notCheckpoint = await run('convert', text, '--out', path.join(work, 'out-y'));
+    const notCheckpoint = await runKmax('convert', text, '--out', path.join(work, 'out-y'));
     expect(notCheckpoint.code).toBe(1);
     expect(notCheckpoint.stderr).toMatch(/^kmax convert: CheckpointFormatError: This file is not a kMaX-DeepLab checkpoint: expected/m);
 
@@ -132,7 +116,7 @@ describe('kmax convert', () => {
     damaged[damaged.byteLength >> 1] ^= 1;
     const shard = path.join(work, 'ckpt-1.data-00000-of-00001.bin');
     writeFileSync(shard, damaged);
-    const corrupted = await run('convert', TF_INDEX, shard, '--out', path.join(work, 'out-z'));
+    const corrupted = await runKmax('convert', TF_INDEX, shard, '--out', path.join(work, 'out-z'));
     expect(corrupted.code).toBe(1);
     expect(corrupted.stderr).toMatch(/^kmax convert: TfChecksumError: Checksum mismatch in the TensorFlow checkpoint: tensor ".*\/\.ATTRIBUTES\/VARIABLE_VALUE"/m);
     expect(existsSync(path.join(work, 'out-z'))).toBe(false);
@@ -141,7 +125,7 @@ describe('kmax convert', () => {
 
 describe('kmax inspect', () => {
   it('lists every tensor of a .pth with shape, dtype and statistics', async () => {
-    const { code, stdout } = await run('inspect', PTH);
+    const { code, stdout } = await runKmax('inspect', PTH);
     expect(code).toBe(0);
     const raw = readPytorchCheckpoint(new Uint8Array(readFileSync(PTH)));
     expect(stdout).toMatch(/^checkpoint\.pth: 2093161 bytes, sha256 [0-9a-f]{64}$/m);
@@ -151,7 +135,7 @@ describe('kmax inspect', () => {
   });
 
   it('--json: exact statistics of every tensor, TF bundles included', async () => {
-    const { code, stdout } = await run('inspect', TF_INDEX, TF_SHARD, '--json');
+    const { code, stdout } = await runKmax('inspect', TF_INDEX, TF_SHARD, '--json');
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as { format: string; tensors: TensorSummary[] };
     expect(report.format).toBe('tf-bundle');

@@ -52,27 +52,26 @@ def categories() -> list:
     ]
 
 
-def write_dataset(out: str, num: int, seed: int, size: int) -> None:
-    os.makedirs(os.path.join(out, "images"), exist_ok=True)
+def write_dataset(out: str, num: int, seed: int, size: int, images_dir: str = "images", file_name=lambda i: f"{i:06d}.png") -> None:
+    """images_dir (relative to out) and file_name(i) let the app's sample folder hold its pictures at the top."""
+    os.makedirs(os.path.join(out, images_dir), exist_ok=True)
     os.makedirs(os.path.join(out, "panoptic"), exist_ok=True)
     images, annotations = [], []
     for i in range(num):
         scene = render_scene(scene_seed(seed, i), size)
-        name = f"{i:06d}"
-        Image.fromarray(scene.image).save(os.path.join(out, "images", name + ".png"))
-        Image.fromarray(id_to_rgb(scene.panoptic)).save(os.path.join(out, "panoptic", name + ".png"))
-        images.append({"id": i, "file_name": name + ".png", "width": size, "height": size})
+        name = file_name(i)
+        Image.fromarray(scene.image).save(os.path.join(out, images_dir, name))
+        Image.fromarray(id_to_rgb(scene.panoptic)).save(os.path.join(out, "panoptic", name))
+        images.append({"id": i, "file_name": name, "width": size, "height": size})
         annotations.append(
             {
                 "image_id": i,
-                "file_name": name + ".png",
+                "file_name": name,
                 "segments_info": [segment_info(scene.panoptic, s) for s in scene.segments],
             }
         )
     with open(os.path.join(out, "panoptic.json"), "w") as f:
         json.dump({"categories": categories(), "images": images, "annotations": annotations}, f)
-    with open(os.path.join(out, "classes.json"), "w") as f:
-        json.dump({"synthetic_panoptic": dataset_entry()}, f, indent=1)
 
 
 def main() -> None:
@@ -83,6 +82,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=257)
     args = parser.parse_args()
     write_dataset(args.out, args.num, args.seed, args.size)
+    with open(os.path.join(args.out, "classes.json"), "w") as f:
+        json.dump({"synthetic_panoptic": dataset_entry()}, f, indent=1)
 
 
 if __name__ == "__main__":
