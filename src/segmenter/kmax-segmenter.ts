@@ -40,20 +40,25 @@ export class KMaXSegmenter implements Segmenter {
     };
     const total = 3 + this.model.numLayers;
     const progress = (stage: string, index: number) => options.onProgress?.({ stage, index, total });
+    const lap = async (stage: string, result?: tf.Tensor): Promise<void> => {
+      await clock.lap(stage, result);
+      options.signal?.throwIfAborted();
+    };
     try {
+      options.signal?.throwIfAborted();
       const { tensor: input, geometry } = networkInput(image, opts.inputSize, this.config.processing);
       track(input);
-      await clock.lap('preprocess', input);
+      await lap('preprocess', input);
       await dump('input', input, 'HWC');
 
       const features = this.model.backbone(input);
       Object.values(features).forEach((t) => track(t));
-      await clock.lap('backbone', features[this.config.pixelDecoder.inputs[0]]);
+      await lap('backbone', features[this.config.pixelDecoder.inputs[0]]);
       progress('backbone', 0);
       for (const [name, t] of Object.entries(features)) await dump(`backbone/${name}`, t, 'HWC');
 
       const decoderOutputs = this.model.pixelDecoder(features).map(track);
-      await clock.lap('pixel decoder', decoderOutputs[decoderOutputs.length - 1]);
+      await lap('pixel decoder', decoderOutputs[decoderOutputs.length - 1]);
       progress('pixel decoder', 1);
       for (const [i, t] of decoderOutputs.entries()) await dump(`pixel_decoder/${decoderName(i)}`, t, 'HWC');
 
@@ -62,7 +67,7 @@ export class KMaXSegmenter implements Segmenter {
       for (let i = 0; i < this.model.numLayers; i++) {
         const { centres: next, prediction } = this.model.kmaxLayer(i, centres, decoderOutputs, opts.attention[i]);
         [next, prediction.classLogits, prediction.maskLogits, prediction.pixelEmbedding].forEach((t) => track(t));
-        await clock.lap(`kmax layer ${i + 1}`, next);
+        await lap(`kmax layer ${i + 1}`, next);
         progress(`kmax layer ${i + 1}`, 2 + i);
         await dump(`stage${i}/class_logits`, prediction.classLogits, 'K x (C+1)');
         await dump(`stage${i}/mask_logits`, prediction.maskLogits, 'h x w x K');
@@ -72,7 +77,7 @@ export class KMaXSegmenter implements Segmenter {
 
       const final = this.model.finalHead(centres, decoderOutputs);
       [final.classLogits, final.maskLogits, final.pixelEmbedding].forEach((t) => track(t));
-      await clock.lap('final head', final.maskLogits);
+      await lap('final head', final.maskLogits);
       progress('final head', 2 + this.model.numLayers);
       await dump('pred_logits', final.classLogits, 'K x (C+1)');
       await dump('pred_masks', final.maskLogits, 'h x w x K');

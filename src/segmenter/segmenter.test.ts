@@ -26,6 +26,28 @@ describe('segmenter on the r50-coco-4stage fixture (cpu)', () => {
     segmenter.dispose();
   });
 
+  it('stops at the stage boundary after an abort, rejects with the reason and frees what it made', async () => {
+    const segmenter = await loadSegmenter({ kind: 'files', files });
+    await segmenter.segment(fixtureImage()); // the BN-folded conv weights, built on first use, stay
+    const baseline = tf.memory().numTensors;
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    const stages: string[] = [];
+    const run = segmenter.segment(fixtureImage(), {
+      stages: true,
+      signal: controller.signal,
+      onProgress: (event) => {
+        stages.push(event.stage);
+        if (event.stage === 'kmax layer 2') controller.abort(reason);
+      },
+    });
+    await expect(run).rejects.toBe(reason);
+    expect(stages).toEqual(['backbone', 'pixel decoder', 'kmax layer 1', 'kmax layer 2']);
+    expect(tf.memory().numTensors).toBe(baseline);
+    await expect(segmenter.segment(fixtureImage(), { signal: controller.signal })).rejects.toBe(reason);
+    segmenter.dispose();
+  });
+
   it('returns the panoptic map of the PyTorch reference', async () => {
     const segmenter = await loadSegmenter({ kind: 'files', files });
     const result = await segmenter.segment(fixtureImage());

@@ -34,6 +34,11 @@ export interface SegmentOptions {
   readonly dump?: boolean;
   /** Called as each stage finishes. */
   readonly onProgress?: (event: StageEvent) => void;
+  /**
+   * Stops the run at the next stage boundary: `segment` then rejects with the signal's
+   * reason, and the tensors made so far are freed (a stage in flight on the GPU cannot be cut).
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface StageEvent {

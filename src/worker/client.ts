@@ -140,9 +140,6 @@ export class SegmenterWorkerConnection {
   }
 }
 
-/** Segment options on the page: the in-process ones plus an abort signal. */
-export type ClientSegmentOptions = SegmentOptions & { readonly signal?: AbortSignal };
-
 /** A model loaded in the worker, behind the same `Segmenter` interface as the in-process one. */
 export class WorkerSegmenterClient implements Segmenter {
   constructor(
@@ -152,7 +149,8 @@ export class WorkerSegmenterClient implements Segmenter {
     readonly backend: BackendReport,
   ) {}
 
-  async segment(image: RgbImage, options: ClientSegmentOptions = {}): Promise<SegmentResult> {
+  /** The signal travels as a `cancel` request, which aborts the run in the worker. */
+  async segment(image: RgbImage, options: SegmentOptions = {}): Promise<SegmentResult> {
     const { onProgress, signal, ...wire } = options;
     // The pixels are copied once so that the caller's image survives the transfer.
     const data = image.data.slice();

@@ -11,6 +11,11 @@ import type { Reply, Request } from './protocol';
 const CONFIG = { name: 'fake' } as KMaXConfig;
 const WEBGPU: BackendReport = { backend: 'webgpu', skipped: [], adapter: 'fake' };
 
+interface Hooks {
+  readonly beforeSegment?: () => Promise<void> | void;
+  readonly onOptions?: (options: SegmentOptions) => void;
+}
+
 /** A segmenter whose panoptic ids are the red channel, so results can be checked. */
 class FakeSegmenter implements Segmenter {
   readonly config = CONFIG;
@@ -19,10 +24,11 @@ class FakeSegmenter implements Segmenter {
   calls = 0;
   constructor(
     readonly generation: number,
-    private readonly hooks: { beforeSegment?: () => Promise<void> | void } = {},
+    private readonly hooks: Hooks = {},
   ) {}
   async segment(image: RgbImage, options?: SegmentOptions): Promise<SegmentResult> {
     this.calls++;
+    if (options !== undefined) this.hooks.onOptions?.(options);
     await this.hooks.beforeSegment?.();
     if (this.disposed) throw new Error('segmenter used after dispose');
     options?.onProgress?.({ stage: 'backbone', index: 0, total: 2 });
@@ -34,7 +40,7 @@ class FakeSegmenter implements Segmenter {
   }
 }
 
-function harness(options: { beforeSegment?: () => Promise<void> | void } = {}) {
+function harness(options: Hooks = {}) {
   const posted: { reply: Reply; transfer: Transferable[] }[] = [];
   let onLost: ((loss: DeviceLoss) => void) | undefined;
   const segmenters: FakeSegmenter[] = [];
@@ -123,6 +129,24 @@ describe('SegmenterWorkerHandler', () => {
     expect(segmenters[0].calls).toBe(1);
     await handler.handle({ id: 6, type: 'cancel', target: 2 });
     expect(replyTo(6)?.reply).toMatchObject({ kind: 'return', value: { cancelled: false } });
+  });
+
+  it('aborts a running segment through its signal when it is cancelled', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const signals: AbortSignal[] = [];
+    const { handler, replyTo, segmenters } = harness({ beforeSegment: () => gate, onOptions: (o) => o.signal !== undefined && signals.push(o.signal) });
+    await handler.handle(load(1));
+    const running = handler.handle(segment(2));
+    while (segmenters[0].calls === 0) await Promise.resolve();
+    expect(signals).toHaveLength(1);
+    expect(signals[0].aborted).toBe(false);
+    await handler.handle({ id: 3, type: 'cancel', target: 2 });
+    expect(signals[0].aborted).toBe(true);
+    expect(signals[0].reason).toBeInstanceOf(CancelledError);
+    release();
+    await running;
+    expect(replyTo(2)?.reply).toMatchObject({ kind: 'throw', error: { name: 'CancelledError' } });
   });
 
   it('recovers from a device loss between requests: new backend, model reloaded, same answer', async () => {

@@ -38,12 +38,12 @@ export class SegmenterWorkerHandler {
   private backend: BackendReport | undefined;
   private lost: DeviceLoss | undefined;
   private queue: Promise<unknown> = Promise.resolve();
-  /** Ids of queued or running requests that may still be cancelled, and whether they were. */
-  private readonly cancellable = new Map<number, { cancelled: boolean }>();
+  /** Queued or running requests that may still be cancelled, by id. */
+  private readonly cancellable = new Map<number, AbortController>();
 
   private readonly handlers: Handlers = {
     load: (r) => this.serially(r.id, () => this.load(r)),
-    segment: (r) => this.serially(r.id, () => this.segment(r)),
+    segment: (r) => this.serially(r.id, (signal) => this.segment(r, signal)),
     convert: (r) => this.serially(r.id, () => this.convert(r)),
     network: (r) => this.serially(r.id, () => this.network(r)),
     unload: (r) => this.serially(r.id, async () => this.unload()),
@@ -68,15 +68,18 @@ export class SegmenterWorkerHandler {
     }
   }
 
-  /** Queues `task` behind earlier requests; a cancelled request throws CancelledError instead of answering. */
-  private serially<T>(id: number, task: () => Promise<T>): Promise<T> {
-    const state = { cancelled: false };
-    this.cancellable.set(id, state);
+  /**
+   * Queues `task` behind earlier requests. A cancelled request throws CancelledError
+   * instead of answering: before it starts, or through the signal `task` is given.
+   */
+  private serially<T>(id: number, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    this.cancellable.set(id, controller);
     const run = async (): Promise<T> => {
       try {
-        if (state.cancelled) throw new CancelledError(`request ${id} was cancelled before it started`);
-        const value = await task();
-        if (state.cancelled) throw new CancelledError(`request ${id} was cancelled; its result was dropped`);
+        if (controller.signal.aborted) throw new CancelledError(`request ${id} was cancelled before it started`);
+        const value = await task(controller.signal);
+        if (controller.signal.aborted) throw new CancelledError(`request ${id} was cancelled; its result was dropped`);
         return value;
       } finally {
         this.cancellable.delete(id);
@@ -88,9 +91,9 @@ export class SegmenterWorkerHandler {
   }
 
   private cancel(target: number): boolean {
-    const state = this.cancellable.get(target);
-    if (state === undefined) return false;
-    state.cancelled = true;
+    const controller = this.cancellable.get(target);
+    if (controller === undefined) return false;
+    controller.abort(new CancelledError(`request ${target} was cancelled while it ran`));
     return true;
   }
 
@@ -119,8 +122,8 @@ export class SegmenterWorkerHandler {
     return {};
   }
 
-  private async segment(request: RequestOf<'segment'>) {
-    const options = { ...request.options, onProgress: (event: StageEvent) => this.env.post({ kind: 'stage', id: request.id, event }, []) };
+  private async segment(request: RequestOf<'segment'>, signal: AbortSignal) {
+    const options = { ...request.options, signal, onProgress: (event: StageEvent) => this.env.post({ kind: 'stage', id: request.id, event }, []) };
     return this.withRecovery(() => {
       if (this.segmenter === undefined) throw new NoModelError();
       return this.segmenter.segment(request.image, options);

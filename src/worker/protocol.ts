@@ -8,8 +8,8 @@ import type { SerialisedError } from './errors';
 import type { ConvertToStoreOptions } from './convert-checkpoint';
 import type { NetworkInput, NetworkOutputs } from './network-probe';
 
-/** Segment options that can be cloned: the stage callback travels as `stage` events instead. */
-export type WireSegmentOptions = Omit<SegmentOptions, 'onProgress'>;
+/** Segment options that can be cloned: the stage callback travels as `stage` events, the abort signal as a `cancel` request. */
+export type WireSegmentOptions = Omit<SegmentOptions, 'onProgress' | 'signal'>;
 
 /** A model the worker can load: a served folder, files in memory, or a converted model in the browser's store. */
 export type WorkerModelSource = ModelSource | { readonly kind: 'stored'; readonly id: string };
