@@ -1,4 +1,5 @@
 import { PNG } from 'pngjs';
+import { encodePng as encodePixels } from '../src/viz/png';
 import jpeg from 'jpeg-js';
 import exifr from 'exifr';
 import type { RgbImage } from '../src/segmenter/types';
@@ -97,13 +98,7 @@ function sourcePixel(o: number, x: number, y: number, w: number, h: number): [nu
   }
 }
 
-/** RGB or RGBA pixels -> PNG bytes. */
+/** RGB or RGBA pixels -> PNG bytes (the encoder the app's exports use). */
 export function encodePng(image: RgbImage): Uint8Array {
-  const png = new PNG({ width: image.width, height: image.height });
-  const n = image.width * image.height;
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < 3; k++) png.data[i * 4 + k] = image.data[i * image.channels + k];
-    png.data[i * 4 + 3] = image.channels === 4 ? image.data[i * 4 + 3] : 255;
-  }
-  return new Uint8Array(PNG.sync.write(png));
+  return encodePixels(image.width, image.height, image.data, image.channels);
 }
