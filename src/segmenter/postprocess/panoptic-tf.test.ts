@@ -1,63 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ClassInfo, PostProcessConfig } from '../../model/config';
+import type { PostProcessConfig } from '../../model/config';
 import { POSTPROCESS } from '../../model/presets';
 import { planResize, type ResizePlan } from '../preprocess/resize-plan';
+import { goldenSet, goldenThresholds, type GoldenCaseBase } from '../../test-utils/postprocess-golden';
 import { nearestAlignCorners } from './panoptic-tf';
 import { postprocess, type PostProcessOptions } from './postprocess';
 
 /** Written by training/golden_processing/make_tf_postprocess_golden.py (numpy, float32). */
-const GOLDEN = join(__dirname, '../../../training/golden_processing/postprocess_tf');
-
-interface GoldenCase {
-  readonly name: string;
-  readonly numClusters: number;
-  readonly low: [number, number];
-  readonly padded: [number, number];
+interface GoldenCase extends GoldenCaseBase {
   readonly resized: [number, number];
   readonly raw: [number, number];
-  readonly thresholds: { pixel: number; thing: number; stuff: number; overlap: number; alpha: number; beta: number };
   readonly areaLimits: [number, number];
   readonly order: number[];
   readonly stats: { pasted: number; stuffMerges: number; thingsRemoved: number; stuffRemoved: number; tiesAccepted: number };
-  readonly segments: { id: number; classId: number; cluster: number; isThing: boolean; score: number; area: number }[];
 }
 
-const manifest = JSON.parse(readFileSync(join(GOLDEN, 'manifest.json'), 'utf8')) as {
-  things: number[];
-  numClasses: number;
-  cases: GoldenCase[];
-};
-const read = (file: string) => readFileSync(join(GOLDEN, file));
-const float32 = (file: string) => new Float32Array(new Uint8Array(read(file)).buffer);
-const int32 = (file: string) => new Int32Array(new Uint8Array(read(file)).buffer);
-
-/** Dataset ids offset by 100 so that categoryId != classId is checked. */
-const CLASSES: ClassInfo[] = Array.from({ length: manifest.numClasses }, (_, id) => ({
-  id,
-  datasetId: id + 100,
-  name: `class${id}`,
-  isThing: manifest.things.includes(id),
-  color: [id, id, id],
-}));
-
-function config(c: GoldenCase): PostProcessConfig {
-  const t = c.thresholds;
-  return {
-    pixelThreshold: t.pixel,
-    classThresholdThing: t.thing,
-    classThresholdStuff: t.stuff,
-    overlapThreshold: t.overlap,
-    reorderClassWeight: t.alpha,
-    reorderMaskWeight: t.beta,
-    thingAreaLimit: c.areaLimits[0],
-    stuffAreaLimit: c.areaLimits[1],
-  };
-}
+const { cases, classes: CLASSES, float32, int32 } = goldenSet<GoldenCase>('postprocess_tf');
+const config = (c: GoldenCase): PostProcessConfig => goldenThresholds(c, c.areaLimits);
 
 function geometry(c: GoldenCase): ResizePlan {
   return {
@@ -90,18 +52,18 @@ function differing(a: Int32Array, b: Int32Array): number {
 }
 
 describe('the golden cases exercise every rule', () => {
-  const total = (key: keyof GoldenCase['stats']) => manifest.cases.reduce((s, c) => s + c.stats[key], 0);
+  const total = (key: keyof GoldenCase['stats']) => cases.reduce((s, c) => s + c.stats[key], 0);
   it.each(['stuffMerges', 'thingsRemoved', 'stuffRemoved', 'tiesAccepted'] as const)('%s > 0', (key) => {
     expect(total(key)).toBeGreaterThan(0);
   });
   it('includes an exact re-order tie (beta = 0) and an all-void case', () => {
-    const tie = manifest.cases.find((c) => c.thresholds.beta === 0);
+    const tie = cases.find((c) => c.thresholds.beta === 0);
     expect(tie?.order.indexOf(0)).toBeLessThan(tie?.order.indexOf(3) ?? -1);
-    expect(manifest.cases.find((c) => c.segments.length === 0)).toBeDefined();
+    expect(cases.find((c) => c.segments.length === 0)).toBeDefined();
   });
 });
 
-describe.each(manifest.cases)('postprocess (tf) vs numpy deeplab2 transcription: $name', (c) => {
+describe.each(cases)('postprocess (tf) vs numpy deeplab2 transcription: $name', (c) => {
   it('identical panoptic map and segments, identical semantic map', async () => {
     const { panoptic, semantic, instances } = await run(c, { semantic: true, instances: true });
     const golden = int32(`${c.name}.panoptic.bin`);
@@ -121,13 +83,13 @@ describe.each(manifest.cases)('postprocess (tf) vs numpy deeplab2 transcription:
 
 describe('deeplab2 details', () => {
   it('class confidence exactly at the threshold is accepted (>=): a hair above it changes the map', async () => {
-    const c = manifest.cases.find((g) => g.stats.tiesAccepted > 0 && g.thresholds.stuff === 0.5) as GoldenCase;
+    const c = cases.find((g) => g.stats.tiesAccepted > 0 && g.thresholds.stuff === 0.5) as GoldenCase;
     const { panoptic } = await run(c, {}, { classThresholdStuff: 0.50000006 });
     expect(differing(panoptic.ids, int32(`${c.name}.panoptic.bin`))).toBeGreaterThan(0);
   });
 
   it('area limits are counted at the padded resolution: without them more segments survive', async () => {
-    const c = manifest.cases.find((g) => g.stats.thingsRemoved > 0 && g.stats.stuffRemoved > 0) as GoldenCase;
+    const c = cases.find((g) => g.stats.thingsRemoved > 0 && g.stats.stuffRemoved > 0) as GoldenCase;
     const { panoptic } = await run(c, {}, { thingAreaLimit: 0, stuffAreaLimit: 0 });
     expect(panoptic.segments.length).toBeGreaterThan(c.segments.length);
   });

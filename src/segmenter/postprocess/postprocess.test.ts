@@ -1,59 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ClassInfo, PostProcessConfig } from '../../model/config';
+import { goldenSet, goldenThresholds, type GoldenCaseBase } from '../../test-utils/postprocess-golden';
 import type { ResizePlan } from '../preprocess/resize-plan';
 import { postprocess } from './postprocess';
 
 /** Written by training/golden_processing/make_postprocess_golden.py (PyTorch 1.13). */
-const GOLDEN = join(__dirname, '../../../training/golden_processing/postprocess');
-
-interface GoldenCase {
-  readonly name: string;
-  readonly numClusters: number;
-  readonly low: [number, number];
-  readonly padded: [number, number];
+interface GoldenCase extends GoldenCaseBase {
   readonly original: [number, number];
   readonly crop: [number, number];
-  readonly thresholds: { pixel: number; thing: number; stuff: number; overlap: number; alpha: number; beta: number };
   readonly stuffMerges: number;
-  readonly segments: { id: number; classId: number; cluster: number; isThing: boolean; score: number; area: number }[];
   readonly instances: { classId: number; cluster: number; score: number; area: number }[];
 }
 
-const manifest = JSON.parse(readFileSync(join(GOLDEN, 'manifest.json'), 'utf8')) as {
-  things: number[];
-  numClasses: number;
-  cases: GoldenCase[];
-};
-const read = (file: string) => readFileSync(join(GOLDEN, file));
-const float32 = (file: string) => new Float32Array(new Uint8Array(read(file)).buffer);
-const int32 = (file: string) => new Int32Array(new Uint8Array(read(file)).buffer);
-
-/** Dataset ids offset by 100 so that categoryId != classId is checked. */
-const CLASSES: ClassInfo[] = Array.from({ length: manifest.numClasses }, (_, id) => ({
-  id,
-  datasetId: id + 100,
-  name: `class${id}`,
-  isThing: manifest.things.includes(id),
-  color: [id, id, id],
-}));
-
-function config(c: GoldenCase): PostProcessConfig {
-  const t = c.thresholds;
-  return {
-    pixelThreshold: t.pixel,
-    classThresholdThing: t.thing,
-    classThresholdStuff: t.stuff,
-    overlapThreshold: t.overlap,
-    reorderClassWeight: t.alpha,
-    reorderMaskWeight: t.beta,
-    thingAreaLimit: 0,
-    stuffAreaLimit: 0,
-  };
-}
+const { cases, classes: CLASSES, float32, int32 } = goldenSet<GoldenCase>('postprocess');
+const config = (c: GoldenCase) => goldenThresholds(c);
 
 function geometry(c: GoldenCase): ResizePlan {
   return {
@@ -79,7 +40,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-describe.each(manifest.cases)('postprocess vs PyTorch: $name', (c) => {
+describe.each(cases)('postprocess vs PyTorch: $name', (c) => {
   const run = async (stripElements?: number) => {
     const maskLogits = tf.tensor3d(float32(`${c.name}.mask_logits.bin`), [c.low[0], c.low[1], c.numClusters]);
     const before = tf.memory().numTensors;
