@@ -97,41 +97,18 @@ function LayerTable({ comparison, layer, name }: { comparison: Comparison; layer
   const [ra, rb] = comparison.results.map((r) => r.layers?.[Math.min(layer, r.layers.length - 1)]);
   if (ra === undefined || rb === undefined) return null;
   const numbers = compareLayers(ra, rb);
-  const [a, b] = comparison.plans;
   return (
-    <table aria-label="Per-layer numbers" className="compare">
-      <caption>{name}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Measure</th>
-          <th scope="col">{a.label}</th>
-          <th scope="col">{b.label}</th>
-        </tr>
-      </thead>
-      <tbody>
-        <tr>
-          <th scope="row">Cells whose cluster changed</th>
-          <td colSpan={2} data-measure="layer-changed">
-            {pct(numbers.changedShare)}
-          </td>
-        </tr>
-        <tr>
-          <th scope="row">Clusters in use</th>
-          <td>{numbers.clustersInUse[0]}</td>
-          <td>{numbers.clustersInUse[1]}</td>
-        </tr>
-        <tr>
-          <th scope="row">Mean assignment confidence</th>
-          <td>{num(numbers.meanConfidence[0])}</td>
-          <td>{num(numbers.meanConfidence[1])}</td>
-        </tr>
-        <tr>
-          <th scope="row">Cluster-size entropy (bits)</th>
-          <td>{num(numbers.clusterEntropy[0])}</td>
-          <td>{num(numbers.clusterEntropy[1])}</td>
-        </tr>
-      </tbody>
-    </table>
+    <CompareTable
+      label="Per-layer numbers"
+      caption={name}
+      plans={comparison.plans}
+      changed={{ label: 'Cells whose cluster changed', value: pct(numbers.changedShare), measure: 'layer-changed' }}
+      rows={[
+        { label: 'Clusters in use', values: numbers.clustersInUse },
+        { label: 'Mean assignment confidence', values: numbers.meanConfidence.map(num) },
+        { label: 'Cluster-size entropy (bits)', values: numbers.clusterEntropy.map(num) },
+      ]}
+    />
   );
 }
 
@@ -139,8 +116,32 @@ function LayerTable({ comparison, layer, name }: { comparison: Comparison; layer
 function FinalTable({ comparison }: { comparison: Comparison }) {
   const { plans, numbers } = comparison;
   return (
-    <table aria-label="Comparison" className="compare">
-      <caption>Final result</caption>
+    <CompareTable
+      label="Comparison"
+      caption="Final result"
+      plans={plans}
+      changed={{ label: 'Pixels whose segment changed', value: pct(numbers.changedShare), measure: 'changed' }}
+      rows={[
+        { label: 'Segments', values: numbers.segmentCounts, measures: ['segments-a', 'segments-b'] },
+        { label: 'Mean assignment confidence', values: numbers.meanConfidence.map(num) },
+        { label: 'Cluster-size entropy (bits)', values: numbers.clusterEntropy.map(num) },
+      ]}
+    />
+  );
+}
+
+interface CompareRow {
+  readonly label: string;
+  readonly values: readonly (string | number)[];
+  /** data-measure of the two cells, for the tests. */
+  readonly measures?: readonly [string, string];
+}
+
+/** Two runs side by side: one shared "changed" row, then one row per measure. */
+function CompareTable({ label, caption, plans, changed, rows }: { label: string; caption: string; plans: Comparison['plans']; changed: { label: string; value: string; measure: string }; rows: readonly CompareRow[] }) {
+  return (
+    <table aria-label={label} className="compare">
+      <caption>{caption}</caption>
       <thead>
         <tr>
           <th scope="col">Measure</th>
@@ -150,26 +151,18 @@ function FinalTable({ comparison }: { comparison: Comparison }) {
       </thead>
       <tbody>
         <tr>
-          <th scope="row">Pixels whose segment changed</th>
-          <td colSpan={2} data-measure="changed">
-            {pct(numbers.changedShare)}
+          <th scope="row">{changed.label}</th>
+          <td colSpan={2} data-measure={changed.measure}>
+            {changed.value}
           </td>
         </tr>
-        <tr>
-          <th scope="row">Segments</th>
-          <td data-measure="segments-a">{numbers.segmentCounts[0]}</td>
-          <td data-measure="segments-b">{numbers.segmentCounts[1]}</td>
-        </tr>
-        <tr>
-          <th scope="row">Mean assignment confidence</th>
-          <td>{num(numbers.meanConfidence[0])}</td>
-          <td>{num(numbers.meanConfidence[1])}</td>
-        </tr>
-        <tr>
-          <th scope="row">Cluster-size entropy (bits)</th>
-          <td>{num(numbers.clusterEntropy[0])}</td>
-          <td>{num(numbers.clusterEntropy[1])}</td>
-        </tr>
+        {rows.map((row) => (
+          <tr key={row.label}>
+            <th scope="row">{row.label}</th>
+            <td data-measure={row.measures?.[0]}>{row.values[0]}</td>
+            <td data-measure={row.measures?.[1]}>{row.values[1]}</td>
+          </tr>
+        ))}
       </tbody>
     </table>
   );
