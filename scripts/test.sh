@@ -26,7 +26,7 @@ $py -m training.export_demo --checkpoint "$tmp/smoke/model_final.pth" --out "$tm
 
 echo "== the demo model on 200 held-out synthetic scenes (TypeScript engine, wasm)"
 $py -m training.synthetic.generate --out "$tmp/held-out" --num 200 --seed 7 --size 129 > /dev/null
-npx kmax eval --model models/demo --images "$tmp/held-out/images" --panoptic-json "$tmp/held-out/panoptic.json" --min-pq 0.64
+npx kmax eval --model models/demo --images "$tmp/held-out/images" --panoptic-json "$tmp/held-out/panoptic.json" --min-pq 0.79
 
 echo "== browser tests (Chromium, WebGPU and fallback)"
 npx playwright test

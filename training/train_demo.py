@@ -1,11 +1,10 @@
 """Train the synthetic-panoptic demo model.
 
-    nice -n 10 /usr/bin/python3 -m training.train_demo --config training/configs/demo.json --run-dir training/runs/demo
+    /usr/bin/python3 -m training.train_demo --config training/configs/demo.json --run-dir training/runs/demo --threads 1
 
-Re-running the same command resumes from RUN_DIR/last.pt; --init starts a second phase from
-an earlier run's model_final.pth. At the end it writes
-RUN_DIR/model_final.pth ({'model': state_dict}, the official layout `kmax convert` reads)
-and logs the validation PQ.
+Re-running the same command resumes from RUN_DIR/last.pt; --seed and --train-data-seed
+retrain the same recipe from another draw. At the end it writes RUN_DIR/model_final.pth
+({'model': state_dict}, the official layout `kmax convert` reads) and logs the validation PQ.
 """
 
 import argparse
@@ -24,14 +23,16 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--eval-images", type=int, default=200, help="held-out images for the final PQ")
-    parser.add_argument("--init", help="start from these weights ({'model': state_dict}) instead of random ones")
+    parser.add_argument("--seed", type=int, help="override the config's seed (initialisation, loss sampling)")
+    parser.add_argument("--train-data-seed", type=int, help="override the config's training scene stream")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
-    run = Run(load_config(args.config), args.run_dir, args.device)
-    if args.init and run.step == 0:
-        run.model.load_state_dict(torch.load(args.init, map_location=args.device)["model"])
-        run.log(f"initialised from {args.init}")
+    config = load_config(args.config)
+    for key, value in (("seed", args.seed), ("train_data_seed", args.train_data_seed)):
+        if value is not None:
+            config[key] = value
+    run = Run(config, args.run_dir, args.device)
     start = time.time()
     run.log(f"device={args.device} threads={args.threads} params={sum(p.numel() for p in run.model.parameters())}")
     run.train()
