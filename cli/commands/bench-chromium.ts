@@ -7,22 +7,17 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserBenchReport } from '../browser/bench-page';
+import type { BenchOptions } from './bench-runs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = process.env.KMAX_CHROMIUM ?? '/usr/bin/chromium';
 const TIMEOUT_MS = 30 * 60_000;
 
-export interface BrowserBenchOptions {
-  readonly size?: number;
-  readonly runs: number;
-  readonly attention: string;
-}
-
 export class BrowserBenchError extends Error {
   override readonly name = 'BrowserBenchError';
 }
 
-export async function benchInChromium(modelDir: string, options: BrowserBenchOptions): Promise<BrowserBenchReport> {
+export async function benchInChromium(modelDir: string, options: BenchOptions): Promise<BrowserBenchReport> {
   const [{ createServer }, { chromium }] = await Promise.all([import('vite'), import('@playwright/test')]);
   const model = path.resolve(modelDir);
   const server = await createServer({ root: ROOT, logLevel: 'warn', server: { port: 0, host: '127.0.0.1', fs: { allow: [ROOT, model] } } });

@@ -1,4 +1,11 @@
-import type { RgbImage, SegmentOptions, Segmenter, StageTiming } from '../../src/segmenter/types';
+import type { AttentionMode, RgbImage, SegmentOptions, Segmenter, StageTiming } from '../../src/segmenter/types';
+
+/** What a bench runs: the input size (default: the model's), timed runs and attention mode. */
+export interface BenchOptions {
+  readonly size?: number;
+  readonly runs: number;
+  readonly attention: AttentionMode;
+}
 
 /** One timed run: the segmenter's per-stage timings and the wall time around it. */
 export interface BenchRun {

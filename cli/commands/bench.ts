@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parseNumber, requireValue } from '../usage';
 import { benchInChromium } from './bench-chromium';
-import { benchImage, summarise, table, timeRuns, type TimedRuns } from './bench-runs';
+import { benchImage, summarise, table, timeRuns, type BenchOptions, type TimedRuns } from './bench-runs';
 import { openSegmenter, parseAttention } from './segment';
 
 export const BENCH_USAGE = 'kmax bench --model DIR [--size N] [--backend wasm|cpu|webgpu] [--runs R] [--threads T] [--attention MODE] [--json]';
@@ -31,8 +31,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     },
   });
   const modelDir = requireValue(values.model, '--model', BENCH_USAGE);
-  const options = { size: parseNumber(values.size, '--size'), runs: parseNumber(values.runs, '--runs') ?? 5, attention: values.attention };
-  parseAttention(options.attention);
+  const options = { size: parseNumber(values.size, '--size'), runs: parseNumber(values.runs, '--runs') ?? 5, attention: parseAttention(values.attention) };
   const report = values.backend === 'webgpu' ? await inChromium(modelDir, options) : await inNode(modelDir, values.backend, parseNumber(values.threads, '--threads'), options);
   const stages = summarise(report.runs);
   const device = report.adapter === undefined ? report.backend : `${report.backend} (${report.adapter})`;
@@ -42,16 +41,16 @@ export async function benchCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function inChromium(modelDir: string, options: { size?: number; runs: number; attention: string }): Promise<BenchReport> {
+async function inChromium(modelDir: string, options: BenchOptions): Promise<BenchReport> {
   const { modelName, ...report } = await benchInChromium(modelDir, options);
   return { model: modelName, ...report };
 }
 
-async function inNode(modelDir: string, backend: string, threads: number | undefined, options: { size?: number; runs: number; attention: string }): Promise<BenchReport> {
+async function inNode(modelDir: string, backend: string, threads: number | undefined, options: BenchOptions): Promise<BenchReport> {
   const segmenter = await openSegmenter(modelDir, backend, threads);
   try {
     const [h, w] = options.size === undefined ? segmenter.config.inputSize : [options.size, options.size];
-    const timed = await timeRuns(segmenter, benchImage(h, w), { inputSize: options.size, attention: parseAttention(options.attention) }, options.runs);
+    const timed = await timeRuns(segmenter, benchImage(h, w), { inputSize: options.size, attention: options.attention }, options.runs);
     return { model: segmenter.config.name, backend, inputSize: [h, w], ...timed };
   } finally {
     segmenter.dispose();

@@ -28,7 +28,6 @@ export interface GroundTruthMap extends PanopticMap {
 export function assignmentCovering(grid: AssignmentGrid, truth: GroundTruthMap): number {
   const labelled = new Set(truth.segments.filter((s) => s.isCrowd !== true).map((s) => s.id));
   const overlap = new Map<number, Map<number, number>>();
-  const segmentSize = new Map<number, number>();
   const clusterSize = new Map<number, number>();
   const add = (map: Map<number, number>, key: number) => map.set(key, (map.get(key) ?? 0) + 1);
   const rows = nearestCell(grid.validHeight, truth.height);
@@ -38,7 +37,6 @@ export function assignmentCovering(grid: AssignmentGrid, truth: GroundTruthMap):
       const segment = truth.ids[y * truth.width + x];
       if (!labelled.has(segment)) continue;
       const cluster = grid.assignment[rows[y] * grid.width + cols[x]];
-      add(segmentSize, segment);
       add(clusterSize, cluster);
       let row = overlap.get(segment);
       if (row === undefined) overlap.set(segment, (row = new Map()));
@@ -47,8 +45,9 @@ export function assignmentCovering(grid: AssignmentGrid, truth: GroundTruthMap):
   }
   let total = 0;
   let covered = 0;
-  for (const [segment, row] of overlap) {
-    const size = segmentSize.get(segment) ?? 0;
+  for (const row of overlap.values()) {
+    let size = 0;
+    for (const shared of row.values()) size += shared;
     let best = 0;
     for (const [cluster, shared] of row) best = Math.max(best, shared / (size + (clusterSize.get(cluster) ?? 0) - shared));
     total += size;
