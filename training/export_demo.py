@@ -2,15 +2,16 @@
 
     /usr/bin/python3 -m training.export_demo --checkpoint training/runs/demo/model_final.pth --out models/demo
 
-Runs `kmax convert CHECKPOINT --out DIR --fp16 --config training/configs/demo-model.json`
-(the config is given explicitly: the reduced widths are not an official preset, and only it
-names the synthetic_panoptic classes), checks the folder stays within the 20 MB budget and
+Runs `kmax convert CHECKPOINT --out DIR --fp16`, which must recognise the demo architecture
+from the weights alone (configs/demo-model.json is one of the converter's presets, as a dropped
+file in the app would be), checks the folder stays within the 20 MB budget and
 writes a few scenes the model never saw (seed SAMPLE_SEED) into OUT/samples/: the pictures
 as PNGs at the top (the app lists them) and their ground truth in COCO panoptic format
 (panoptic.json, panoptic/), which the layer-convergence test compares the layers with.
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -35,6 +36,11 @@ def write_samples(directory: str, count: int) -> None:
     write_dataset(directory, count, SAMPLE_SEED, SAMPLE_SIZE, images_dir=".", file_name=lambda i: f"synthetic-{i + 1}.png")
 
 
+def detected_demo_config(model_dir: str) -> bool:
+    with open(os.path.join(model_dir, "model.json")) as f, open(MODEL_CONFIG) as g:
+        return json.load(f)["config"] == json.load(g)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", default=os.path.join(HERE, "runs", "demo", "model_final.pth"))
@@ -42,10 +48,13 @@ def main() -> int:
     parser.add_argument("--float32", action="store_true", help="store float32 instead of float16")
     parser.add_argument("--samples", type=int, default=6, help="sample images for the app")
     args = parser.parse_args()
-    command = ["node", os.path.join(ROOT, "bin", "kmax.mjs"), "convert", args.checkpoint, "--out", args.out, "--config", MODEL_CONFIG]
+    command = ["node", os.path.join(ROOT, "bin", "kmax.mjs"), "convert", args.checkpoint, "--out", args.out]
     if not args.float32:
         command.append("--fp16")
     subprocess.run(command, cwd=ROOT, check=True)
+    if not detected_demo_config(args.out):
+        print(f"FAIL: the converter did not detect {MODEL_CONFIG} from the weights")
+        return 1
     write_samples(os.path.join(args.out, "samples"), args.samples)
     size = folder_bytes(args.out)
     print(f"{args.out}: {size / 1e6:.2f} MB")

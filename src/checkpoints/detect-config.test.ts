@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../model/presets';
 import { detectConfig, type ShapeOf } from './detect-config';
@@ -26,6 +27,16 @@ describe('detectConfig', () => {
   it('detects the official COCO presets from the official shapes', () => {
     expect(detectConfig(shapesOf('kmax_r50_keys.json'))).toBe(PRESETS['coco-r50']);
     expect(detectConfig(shapesOf('kmax_convnext_tiny_keys.json'))).toBe(PRESETS['coco-convnext-t']);
+  });
+
+  it('detects our demo model from its weights alone: its classes, input size and thresholds come with it', () => {
+    const manifest = JSON.parse(readFileSync('models/demo/model.json', 'utf8')) as {
+      weightsManifest: { weights: { name: string; shape: number[] }[] }[];
+    };
+    const shapes: Shapes = new Map(manifest.weightsManifest.flatMap((g) => g.weights).map((w) => [w.name, { shape: w.shape }]));
+    const config = detectConfig(shapes);
+    expect(config).toBe(PRESETS['synthetic-demo']);
+    expect([config.dataset, config.inputSize]).toEqual(['synthetic_panoptic', [129, 129]]);
   });
 
   it('tells the dataset from the class-head rows', () => {

@@ -159,7 +159,8 @@ function detectTransformerDecoder(shapes: Shapes, stages: readonly PixelDecoderS
   const layer = (l: number) => `${HEAD}._kmax_transformer_layers.${l}`;
   const numLayers = count(shapes, (l) => `${layer(l)}._query_conv1_bn_act.conv.weight`);
   if (numLayers === 0) throw new CheckpointFormatError('This checkpoint has no kMaX transformer layers.');
-  // Each layer reads the decoder stage whose output (4*base channels) feeds its pixel conv, coarse to fine.
+  // Each layer reads the decoder stage whose output (4*base channels) feeds its pixel conv, coarse to
+  // fine; of stages of equal width the earliest is taken unless a preset says otherwise (sameArchitecture).
   const layersPerStage: number[] = [];
   let stage = 0;
   for (let l = 0; l < numLayers; l++) {
@@ -211,10 +212,26 @@ function tuple4(values: number[]): [number, number, number, number] {
   return [values[0], values[1], values[2], values[3]];
 }
 
-/** Everything the weights fix; name, input size and thresholds are not in the file. */
+/**
+ * Everything the weights fix; name, input size and thresholds are not in the file. Of the
+ * layer-to-stage schedule the weights fix only each kMaX layer's input width, so decoder
+ * stages of equal width (the demo model's 16+16 bases) are told apart by the preset alone.
+ */
 function sameArchitecture(a: KMaXConfig, b: KMaXConfig): boolean {
-  const pick = (c: KMaXConfig) => [c.backbone, c.pixelDecoder, c.transformerDecoder, c.predictor, c.numClasses];
+  const pick = (c: KMaXConfig) => [
+    c.backbone,
+    c.pixelDecoder,
+    { ...c.transformerDecoder, layersPerStage: layerInputWidths(c) },
+    c.predictor,
+    c.numClasses,
+  ];
   return canonical(pick(a)) === canonical(pick(b));
+}
+
+/** The pixel-feature width each kMaX layer reads, in order (4*base of its decoder stage). */
+function layerInputWidths(config: KMaXConfig): number[] {
+  const { stages } = config.pixelDecoder;
+  return config.transformerDecoder.layersPerStage.flatMap((n, s) => Array<number>(n).fill(4 * stages[s].base));
 }
 
 /** JSON with object keys sorted, so key order does not matter. */

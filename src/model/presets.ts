@@ -5,6 +5,8 @@ import type {
   PixelDecoderStageConfig,
   PostProcessConfig,
 } from './config';
+// The demo model's architecture has one record, read by the training too.
+import syntheticDemo from '../../training/configs/demo-model.json';
 
 /**
  * The official kMaX-DeepLab variants (spec 1.2, 10), as config objects.
@@ -112,7 +114,8 @@ function official(
 }
 
 /**
- * The nine PyTorch checkpoints of the spec's section 10, and deeplab2's ResNet-50 ones. Cityscapes decoders take a
+ * The nine PyTorch checkpoints of the spec's section 10, deeplab2's ResNet-50 ones and our
+ * demo model (training/, so that its checkpoints convert without --config). Cityscapes decoders take a
  * fifth input; PT's stable sort on declared strides puts the R50 stem before res2
  * and the ConvNeXt stem after it (spec 3.4, T13).
  */
@@ -140,6 +143,8 @@ export const PRESETS: Readonly<Record<string, KMaXConfig>> = {
   }),
   'ade20k-r50-tf': official('ade20k-r50-tf', 'ade20k', RESNET50_TF, FOUR_STAGE_INPUTS, { inputSize: [1281, 1281] }),
   'ade20k-r50-tf-641': official('ade20k-r50-tf-641', 'ade20k', RESNET50_TF, FOUR_STAGE_INPUTS, { inputSize: [641, 641] }),
+  // JSON widens tuples and literal types; detect-config.test checks it against the shipped weights.
+  [syntheticDemo.name]: syntheticDemo as unknown as KMaXConfig,
 };
 
 export function presetNames(): string[] {
