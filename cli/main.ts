@@ -1,22 +1,40 @@
 import { UsageError } from './usage';
 
-type Command = (argv: string[]) => Promise<number>;
+/** A command's entry point and its one-line usage. */
+interface Command {
+  readonly run: (argv: string[]) => Promise<number>;
+  readonly usage: string;
+}
 
 /** Each command is loaded on demand so `kmax inspect` does not pay for tfjs. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  init: { summary: 'a random model of any preset, BatchNorm calibrated', load: async () => (await import('./commands/init')).initCommand },
-  segment: { summary: 'panoptic segmentation of an image', load: async () => (await import('./commands/segment')).segmentCommand },
+  init: {
+    summary: 'a random model of any preset, BatchNorm calibrated',
+    load: () => import('./commands/init').then((m) => ({ run: m.initCommand, usage: m.INIT_USAGE })),
+  },
+  segment: {
+    summary: 'panoptic segmentation of an image',
+    load: () => import('./commands/segment').then((m) => ({ run: m.segmentCommand, usage: m.SEGMENT_USAGE })),
+  },
   convert: {
     summary: 'an official checkpoint (.pth, .pkl, TF .index + .data-*) -> a model folder',
-    load: async () => (await import('./commands/convert')).convertCommand,
+    load: () => import('./commands/convert').then((m) => ({ run: m.convertCommand, usage: m.CONVERT_USAGE })),
   },
   inspect: {
     summary: "a checkpoint's tensors: key, shape, dtype, min/max/mean",
-    load: async () => (await import('./commands/inspect')).inspectCommand,
+    load: () => import('./commands/inspect').then((m) => ({ run: m.inspectCommand, usage: m.INSPECT_USAGE })),
   },
-  eval: { summary: 'PQ, SQ, RQ on a COCO panoptic dataset', load: async () => (await import('./commands/eval')).evalCommand },
-  bench: { summary: 'per-stage timings', load: async () => (await import('./commands/bench')).benchCommand },
+  eval: {
+    summary: 'PQ, SQ, RQ on a COCO panoptic dataset',
+    load: () => import('./commands/eval').then((m) => ({ run: m.evalCommand, usage: m.EVAL_USAGE })),
+  },
+  bench: {
+    summary: 'per-stage timings',
+    load: () => import('./commands/bench').then((m) => ({ run: m.benchCommand, usage: m.BENCH_USAGE })),
+  },
 };
+
+const HELP = ['--help', '-h'];
 
 function usage(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
@@ -25,7 +43,7 @@ function usage(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h') {
+  if (name === undefined || HELP.includes(name)) {
     console.log(usage());
     return name === undefined ? 2 : 0;
   }
@@ -34,13 +52,22 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`kmax: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
+  const { run, usage: commandUsage } = await command.load();
+  if (rest.some((arg) => HELP.includes(arg))) {
+    console.log(`usage: ${commandUsage}`);
+    return 0;
+  }
   try {
-    return await (await command.load())(rest);
+    return await run(rest);
   } catch (e) {
     const error = e as Error;
     const code = (e as { code?: unknown }).code;
-    if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
+    if (error instanceof UsageError) {
       console.error(`kmax ${name}: ${error.message}`);
+      return 2;
+    }
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`kmax ${name}: ${error.message}\nusage: ${commandUsage}`);
       return 2;
     }
     console.error(`kmax ${name}: ${error.name}: ${error.message}`);

@@ -10,7 +10,7 @@ import { openSegmenter, parseAttention } from './segment';
 
 export const EVAL_USAGE =
   'kmax eval --model DIR --images DIR --panoptic-json FILE [--panoptic-dir DIR] [--attention kmeans|softmax|cluster-softmax] ' +
-  '[--backend wasm|cpu] [--size N] [--limit N] [--min-pq X] [--json]';
+  '[--backend wasm|cpu] [--threads T] [--size N] [--limit N] [--min-pq X] [--json]';
 
 /**
  * `kmax eval`: PQ, SQ, RQ (all, things, stuff, per class) of a model on a COCO panoptic

@@ -11,7 +11,7 @@ import { selectNodeBackend, type NodeBackend } from '../node-backend';
 import { parseNumber, requireValue, UsageError } from '../usage';
 
 export const SEGMENT_USAGE =
-  'kmax segment IMAGE --model DIR --out DIR [--backend wasm|cpu|webgpu] [--size N] [--attention kmeans|softmax|cluster-softmax] ' +
+  'kmax segment IMAGE --model DIR --out DIR [--backend wasm|cpu|webgpu] [--threads T] [--size N] [--attention kmeans|softmax|cluster-softmax] ' +
   '[--class-threshold-thing X] [--class-threshold-stuff X] [--pixel-threshold X] [--overlap-threshold X] [--dump]';
 
 export const SEGMENT_OPTIONS = {
