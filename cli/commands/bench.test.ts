@@ -34,17 +34,25 @@ function expectFullReport(report: BenchJson): void {
   expect(report.inputSize).toEqual([129, 129]);
 }
 
+/** The demo model's budgets (issue 4): a run at its input size, end to end, median. */
+function expectWithin(report: BenchJson, budgetMs: number): void {
+  const endToEnd = report.stages.find((s) => s.stage === 'end-to-end');
+  expect(endToEnd?.medianMs).toBeLessThan(budgetMs);
+}
+
 describe('kmax bench on the demo model', () => {
-  it('times every stage on wasm in Node', async () => {
+  it('times every stage on wasm in Node, within 1 s a run', async () => {
     const report = await bench('--backend', 'wasm');
     expect(report.backend).toBe('wasm');
     expectFullReport(report);
+    expectWithin(report, 1_000);
   });
 
-  it('times every stage on WebGPU in headless Chromium, with no console warning', async () => {
+  it('times every stage on WebGPU in headless Chromium, within 15 s a run, with no console warning', async () => {
     const report = await bench('--backend', 'webgpu');
     expect(report.backend).toBe('webgpu');
     expect(report.adapter).toMatch(/\S/);
     expectFullReport(report);
+    expectWithin(report, 15_000);
   }, 300_000);
 });
