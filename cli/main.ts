@@ -52,22 +52,21 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`kmax: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  const { run, usage: commandUsage } = await command.load();
-  if (rest.some((arg) => HELP.includes(arg))) {
-    console.log(`usage: ${commandUsage}`);
-    return 0;
-  }
   try {
-    return await run(rest);
+    const { run, usage: commandUsage } = await command.load();
+    if (rest.some((arg) => HELP.includes(arg))) {
+      console.log(`usage: ${commandUsage}`);
+      return 0;
+    }
+    // node:util's parse errors are usage errors too, and get the command's usage.
+    return await run(rest).catch((e: unknown) => {
+      const code = (e as { code?: unknown }).code;
+      throw typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS') ? new UsageError(`${(e as Error).message}\nusage: ${commandUsage}`) : e;
+    });
   } catch (e) {
     const error = e as Error;
-    const code = (e as { code?: unknown }).code;
     if (error instanceof UsageError) {
       console.error(`kmax ${name}: ${error.message}`);
-      return 2;
-    }
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`kmax ${name}: ${error.message}\nusage: ${commandUsage}`);
       return 2;
     }
     console.error(`kmax ${name}: ${error.name}: ${error.message}`);

@@ -32,15 +32,13 @@ def folder_bytes(directory: str) -> int:
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(directory) for f in files)
 
 
-def write_samples(directory: str, count: int) -> None:
-    with open(MODEL_CONFIG) as f:
-        size = json.load(f)["inputSize"][0]
+def write_samples(directory: str, count: int, size: int) -> None:
     write_dataset(directory, count, SAMPLE_SEED, size, images_dir=".", file_name=lambda i: f"synthetic-{i + 1}.png")
 
 
-def detected_demo_config(model_dir: str) -> bool:
-    with open(os.path.join(model_dir, "model.json")) as f, open(MODEL_CONFIG) as g:
-        return json.load(f)["config"] == json.load(g)
+def written_config(model_dir: str) -> dict:
+    with open(os.path.join(model_dir, "model.json")) as f:
+        return json.load(f)["config"]
 
 
 def main() -> int:
@@ -50,14 +48,16 @@ def main() -> int:
     parser.add_argument("--float32", action="store_true", help="store float32 instead of float16")
     parser.add_argument("--samples", type=int, default=6, help="sample images for the app")
     args = parser.parse_args()
+    with open(MODEL_CONFIG) as f:
+        config = json.load(f)
     command = ["node", os.path.join(ROOT, "bin", "kmax.mjs"), "convert", args.checkpoint, "--out", args.out]
     if not args.float32:
         command.append("--fp16")
     subprocess.run(command, cwd=ROOT, check=True)
-    if not detected_demo_config(args.out):
+    if written_config(args.out) != config:
         print(f"FAIL: the converter did not detect {MODEL_CONFIG} from the weights")
         return 1
-    write_samples(os.path.join(args.out, "samples"), args.samples)
+    write_samples(os.path.join(args.out, "samples"), args.samples, config["inputSize"][0])
     size = folder_bytes(args.out)
     print(f"{args.out}: {size / 1e6:.2f} MB")
     if size > BUDGET_BYTES:
