@@ -6,4 +6,5 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 export const E2E_MODELS_DIR = path.join(ROOT, 'e2e-artifacts', 'models');
 export const SCREENSHOTS_DIR = path.join(ROOT, 'e2e-artifacts', 'screenshots');
 export const SAMPLES_DIR = path.join(ROOT, 'public', 'samples');
-export const PORT = 4173;
+// KMAX_E2E_PORT lets several checkouts run their browser tests side by side.
+export const PORT = Number(process.env.KMAX_E2E_PORT ?? 4173);

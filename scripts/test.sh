@@ -20,6 +20,7 @@ $py training/test_keys.py
 $py training/test_model.py
 $py training/test_postprocess.py
 $py training/test_fixtures.py
+$py training/test_resume.py
 $py -m training.train.test_pq
 $py training/test_training_smoke.py --out "$tmp/smoke"
 $py -m training.export_demo --checkpoint "$tmp/smoke/model_final.pth" --out "$tmp/smoke-model"

@@ -1,5 +1,6 @@
 """One kMaX transformer layer (spec 3.5): auxiliary prediction from the entering centres,
-cluster-to-pixel attention (k-means argmax, or the two softmax comparison modes of spec 6),
+cluster-to-pixel attention (k-means argmax, or the soft comparison modes of spec 6 and
+Mask2Former's masked attention),
 centre self-attention, FFN."""
 import torch
 import torch.nn.functional as F
@@ -8,7 +9,9 @@ from torch import nn
 from .layers import ConvBN, batch_norm, gelu
 from .predictor import Predictor
 
-ATTENTION_MODES = ('kmeans', 'softmax', 'cluster-softmax')
+ATTENTION_MODES = ('kmeans', 'softmax', 'masked', 'cluster-softmax')
+# A pixel is in cluster k's foreground when its probability over clusters reaches this.
+MASKED_FOREGROUND = 0.5
 
 
 def cluster_attention(mask_logits: torch.Tensor, mode: str) -> torch.Tensor:
@@ -16,12 +19,19 @@ def cluster_attention(mask_logits: torch.Tensor, mode: str) -> torch.Tensor:
 
     kmeans: one-hot of the argmax over clusters per pixel (first index on ties, T2);
     softmax: softmax over all pixels per cluster (spec 6);
+    masked: Mask2Former's masked attention, the spatial softmax restricted to the cluster's
+    foreground (softmax over clusters >= 0.5; the mask is not differentiated, as there); a
+    cluster with an empty foreground attends to every pixel;
     cluster-softmax: softmax over clusters per pixel (a soft k-means)."""
     if mode == 'kmeans':
         index = mask_logits.detach().argmax(dim=1)
         return F.one_hot(index, mask_logits.shape[1]).transpose(1, 2).to(mask_logits.dtype)
     if mode == 'softmax':
         return mask_logits.softmax(dim=2)
+    if mode == 'masked':
+        foreground = mask_logits.detach().softmax(dim=1) >= MASKED_FOREGROUND
+        foreground |= ~foreground.any(dim=2, keepdim=True)
+        return mask_logits.masked_fill(~foreground, float('-inf')).softmax(dim=2)
     if mode == 'cluster-softmax':
         return mask_logits.softmax(dim=1)
     raise ValueError(f'unknown attention mode {mode!r}, expected one of {ATTENTION_MODES}')

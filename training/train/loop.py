@@ -1,7 +1,10 @@
 """The training loop: reproducible from a config file and a seed, resumable from its checkpoints.
 
-A run directory holds log.txt, last.pt (model, optimiser, step: what resuming needs) and,
-at the end, model_final.pth in the official layout {'model': state_dict}.
+A run directory holds log.txt, last.pt (model, optimiser, step: what resuming needs),
+curve.json (validation PQ and each layer's covering every `eval_every` steps) and, at the end,
+model_final.pth in the official layout {'model': state_dict}. `attention` (config) is the
+cross-attention of every kMaX layer during training: kmeans (argmax), softmax, masked or
+cluster-softmax.
 """
 
 import json
@@ -14,6 +17,7 @@ import torch
 from training.synthetic.classes import CLASSES, THING_IDS
 from training.kmax_ref import KMaXDeepLab
 
+from .covering import assignment_covering
 from .data import normalise, render_batch, resize_image
 from .losses import LossWeights, kmax_loss
 from .matcher import hungarian_match
@@ -43,6 +47,7 @@ def learning_rate(config: dict, step: int) -> float:
 class Run:
     def __init__(self, config: dict, run_dir: str, device: str):
         self.config = config
+        self.attention = config.get("attention", "kmeans")
         self.run_dir = run_dir
         self.device = torch.device(device)
         os.makedirs(run_dir, exist_ok=True)
@@ -66,6 +71,9 @@ class Run:
         self.elapsed = 0.0
         self._resume()
 
+    def _curve_path(self):
+        return os.path.join(self.run_dir, "curve.json")
+
     def _checkpoint_path(self):
         return os.path.join(self.run_dir, "last.pt")
 
@@ -73,9 +81,14 @@ class Run:
         if not os.path.exists(self._checkpoint_path()):
             return
         state = torch.load(self._checkpoint_path(), map_location=self.device)
+        trained_with = state["config"].get("attention", "kmeans")
+        if trained_with != self.attention:
+            raise ValueError(f"{self._checkpoint_path()} was trained with {trained_with} attention, not {self.attention}")
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.generator.set_state(state["generator"])
+        # The auxiliary semantic head's dropout draws from the global generator.
+        torch.set_rng_state(state["torch_rng"])
         self.step = state["step"]
         self.skipped = state.get("skipped", 0)
         self.bn_recalibrated = state.get("bn_recalibrated", False)
@@ -87,6 +100,7 @@ class Run:
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "generator": self.generator.get_state(),
+            "torch_rng": torch.get_rng_state(),
             "step": self.step,
             "skipped": self.skipped,
             "bn_recalibrated": self.bn_recalibrated,
@@ -111,7 +125,7 @@ class Run:
         self.model.train()
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate(self.config, self.step)
-        outputs = self.model(images.to(self.device))
+        outputs = self.model(images.to(self.device), self.attention)
         losses = kmax_loss(outputs, [{k: v.to(self.device) for k, v in t.items()} for t in targets], self.weights, self.generator)
         self.optimizer.zero_grad(set_to_none=True)
         # A non-finite loss or gradient skips the update (clipping would spread the NaN
@@ -145,11 +159,28 @@ class Run:
             if self.step % config["log_every"] == 0 or self.step == last:
                 terms = " ".join(f"{k}={v:.4f}" for k, v in losses.items())
                 self.log(f"step {self.step} lr={learning_rate(config, self.step - 1):.2e} {terms} elapsed={self.elapsed:.0f}s")
-            if self.step % config["checkpoint_every"] == 0 or self.step == last:
-                self.save()
+            # Evaluated before saving: a run cut in between redoes the evaluation on resuming.
             if self.step % config["eval_every"] == 0 or self.step == last:
                 result = self.evaluate(config["eval_images"])
                 self.log("eval " + format_pq(result))
+                self.record_curve(result)
+            if self.step % config["checkpoint_every"] == 0 or self.step == last:
+                self.save()
+
+    def record_curve(self, result: dict):
+        """One point of the training curve; points at or past this step (from before a resume) are replaced."""
+        curve = {"attention": self.attention, "seed": self.config["val_data_seed"], "images": self.config["eval_images"], "points": []}
+        if os.path.exists(self._curve_path()):
+            with open(self._curve_path()) as f:
+                curve = json.load(f)
+        curve["points"] = [p for p in curve["points"] if p["step"] < self.step] + [{
+            "step": self.step,
+            "pq": result["all"]["pq"], "pq_things": result["things"]["pq"], "pq_stuff": result["stuff"]["pq"],
+            "layer_covering": result["layer_covering"],
+        }]
+        with open(self._curve_path() + ".tmp", "w") as f:
+            json.dump(curve, f, indent=1)
+        os.replace(self._curve_path() + ".tmp", self._curve_path())
 
     @torch.no_grad()
     def recalibrate_batch_norm(self, batches: int):
@@ -173,10 +204,12 @@ class Run:
         self.log(f"batch-norm statistics recalibrated on {batches} batches")
 
     @torch.no_grad()
-    def evaluate(self, num_images: int, seed=None, attention="kmeans", image_size=None) -> dict:
-        """PQ on validation scenes (a seed never used for training); kmeans = argmax attention.
-        Scenes of another image_size are resized to the input (PIL bilinear, as PT) and the
-        panoptic map is made at image_size."""
+    def evaluate(self, num_images: int, seed=None, attention=None, image_size=None) -> dict:
+        """PQ on validation scenes (a seed never used for training), with the run's attention
+        unless another is given. Scenes of another image_size are resized to the input (PIL
+        bilinear, as PT) and the panoptic map is made at image_size; at the input size each
+        layer's covering of the ground truth (and the final masks') is measured too."""
+        attention = attention or self.attention
         self.model.eval()
         seed = self.config["val_data_seed"] if seed is None else seed
         size = self.config["model_config"]["inputSize"][0]
@@ -185,6 +218,7 @@ class Run:
         layers = len(self.model.sem_seg_head.predictor.layer_inputs)
         agreement = torch.zeros(layers)
         gt_agreement = torch.zeros(layers + 1)
+        covering = np.zeros(layers + 1)
         for first in range(0, num_images, 8):
             images, targets, scenes = render_batch(seed, first, min(8, num_images - first), image_size)
             if image_size != size:
@@ -194,6 +228,7 @@ class Run:
             agreement += assignment_agreement(outputs) * len(scenes)
             if targets is not None:
                 gt_agreement += ground_truth_agreement(outputs, targets) * len(scenes)
+                covering += layer_covering(outputs, scenes)
             for b, scene in enumerate(scenes):
                 pan, segments = panoptic_inference(
                     outputs["pred_logits"][b].cpu(), outputs["pred_masks"][b].cpu(), (size, size),
@@ -204,6 +239,7 @@ class Run:
         result["assignment_agreement"] = (agreement / num_images).tolist()
         if image_size == size:
             result["ground_truth_agreement"] = (gt_agreement / num_images).tolist()
+            result["layer_covering"] = (covering / num_images).tolist()
         return result
 
 
@@ -221,6 +257,17 @@ def assignment_agreement(outputs: dict) -> torch.Tensor:
     final prediction's; rising to 1 means the layer-by-layer assignments converge."""
     final = outputs["pred_masks"].argmax(1)
     return torch.tensor([(aux["pred_masks"].argmax(1) == final).float().mean().item() for aux in outputs["aux_outputs"]])
+
+
+def layer_covering(outputs: dict, scenes: list) -> np.ndarray:
+    """Per kMaX layer (at its own stride) and for the final masks: the covering of each scene's
+    ground truth by the argmax clusters, summed over the scenes."""
+    maps = [layer["mask_logits"] for layer in outputs["layers"]] + [outputs["pred_masks"]]
+    total = np.zeros(len(maps))
+    for i, logits in enumerate(maps):
+        for b, scene in enumerate(scenes):
+            total[i] += assignment_covering(logits[b].argmax(0).cpu().numpy(), scene.panoptic, scene.segments)
+    return total
 
 
 def ground_truth_agreement(outputs: dict, targets: list) -> torch.Tensor:
@@ -245,4 +292,6 @@ def format_pq(result: dict) -> str:
         parts.append("layer agreement with final " + " ".join(f"{a:.3f}" for a in result["assignment_agreement"]))
     if "ground_truth_agreement" in result:
         parts.append("with ground truth (layers, final) " + " ".join(f"{a:.3f}" for a in result["ground_truth_agreement"]))
+    if "layer_covering" in result:
+        parts.append("covering (layers, final) " + " ".join(f"{a:.3f}" for a in result["layer_covering"]))
     return " | ".join(parts)
