@@ -87,6 +87,13 @@ def resnet(variant='pytorch', stem=16):
             'bottleneckChannels': [16, 24, 32, 40], 'outChannels': [32, 48, 64, 80]}
 
 
+def axial_resnet():
+    """MaX-S's layout at fixture widths: res4 = a bottleneck then an axial block at stride 16;
+    res5 = a strided axial block then one at stride 32. Key depths 16 and 24 over 8 heads."""
+    return {'type': 'axial-resnet', 'stemChannels': [8, 16], 'depths': [1, 1, 2, 2],
+            'bases': [8, 12, 16, 24], 'axialHeads': 8, 'axialFromStride': 16}
+
+
 FOUR = ['res5', 'res4', 'res3', 'res2']
 FIXTURES = {
     'r50-coco-4stage': small_config('r50-coco-4stage', resnet(), 'coco_panoptic', FOUR,
@@ -100,6 +107,8 @@ FIXTURES = {
                                           [32, 16, 8, 8, 8], [1, 2, 1, 1, 1], 32),
     'r50tf-coco-4stage': small_config('r50tf-coco-4stage', resnet('tf'), 'coco_panoptic', FOUR,
                                       [32, 16, 8, 8], [1, 2, 1, 1], 24, processing='tf'),
+    'maxs-coco-4stage': small_config('maxs-coco-4stage', axial_resnet(), 'coco_panoptic', FOUR,
+                                     [32, 16, 8, 8], [1, 2, 1, 1], 24, processing='tf'),
 }
 
 

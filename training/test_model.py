@@ -11,7 +11,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from kmax_ref import KMaXDeepLab, cluster_attention  # noqa: E402
-from kmax_ref.axial_attention import AxialAttention1D  # noqa: E402
+from kmax_ref.axial_attention import Axial2D, AxialAttention1D  # noqa: E402
+from kmax_ref.axial_resnet import AxialResNet  # noqa: E402
 from kmax_ref.convnext import ConvNeXt  # noqa: E402
 from kmax_ref.random_weights import calibrate, randomize  # noqa: E402
 from kmax_ref.resnet import ResNet  # noqa: E402
@@ -163,6 +164,45 @@ class Backbones(unittest.TestCase):
         self.assertGreaterEqual(float(a['res3'].min()), 0.0)    # post-ReLU endpoints
         self.assertLess(float(b['res3'].min()), 0.0)            # pre-activation endpoints
         self.assertLess(float(b['stem'].min()), 0.0)            # stem without activation
+
+    def test_axial_resnet_layout(self):
+        """MaX-S at fixture widths: Inception stem at stride 2, bottlenecks until res4's first
+        block, axial blocks from input stride 16 on, pre-activation endpoints."""
+        config = FIXTURES['maxs-coco-4stage']['backbone']
+        model, _ = calibrated('maxs-coco-4stage')
+        net = model.backbone
+        self.assertIsInstance(net, AxialResNet)
+        with torch.no_grad():
+            out = net(torch.randn(1, 3, 65, 97))
+        shapes = {'stem': (33, 49), 'res2': (17, 25), 'res3': (9, 13), 'res4': (5, 7), 'res5': (3, 4)}
+        for name, size in shapes.items():
+            self.assertEqual(tuple(out[name].shape[-2:]), size, name)
+            self.assertLess(float(out[name].min()), 0.0, name)
+        self.assertEqual(out['stem'].shape[1], config['stemChannels'][1])
+        kinds = {f'res{s}.{b}': hasattr(block, '_attention')
+                 for s in range(2, 6) for b, block in enumerate(getattr(net, f'res{s}'))}
+        self.assertEqual(kinds, {'res2.0': False, 'res3.0': False, 'res4.0': False, 'res4.1': True,
+                                 'res5.0': True, 'res5.1': True})
+        self.assertEqual(net.res5[0]._attention.stride, 2)
+
+    def test_strided_axial_attention_subsamples_the_unstrided_output(self):
+        """deeplab2 keeps every other row after the height pass and every other column after
+        the width pass; rows are independent in the width pass, so this is the stride-1
+        output at [::2, ::2]."""
+        torch.manual_seed(3)
+        strided, plain = Axial2D(8, 8, 2, stride=2), Axial2D(8, 8, 2)
+        for p in strided.parameters():
+            p.data.normal_()
+        for bn in strided.modules():
+            if isinstance(bn, torch.nn.modules.batchnorm._BatchNorm):
+                bn.running_mean.normal_()
+                bn.running_var.uniform_(0.5, 2)
+        plain.load_state_dict(strided.state_dict())
+        x = torch.randn(1, 8, 5, 7)
+        with torch.no_grad():
+            got, full = strided.eval()(x), plain.eval()(x)
+        self.assertEqual(tuple(got.shape), (1, 16, 3, 4))
+        torch.testing.assert_close(got, full[:, :, ::2, ::2])
 
     def test_convnext_pads_before_layer_norm(self):
         net = ConvNeXt({'depths': [1, 1, 1, 1], 'dims': [4, 6, 8, 10]}).eval()

@@ -247,6 +247,12 @@ def _plus1(m, group):
 
 def tf_module(module):
     """PT module path -> TF object path (None for the train-only semantic head, left out)."""
+    m = re.fullmatch(r'backbone\.stem\.(_conv[123]_bn(?:_act)?)\.(conv|norm)', module)
+    if m:  # Axial-ResNet (MaX-S) Inception stem
+        return f'encoder/_stem/{m.group(1)}/{_unit(m.group(2))}'
+    m = re.fullmatch(r'backbone\.res(\d)\.(\d+)\.(_\w+?)\.(.+)', module)
+    if m:  # Axial-ResNet block: deeplab2's AxialBlock, named like a pixel-decoder block
+        return _axial_block(f'encoder/_stage{m.group(1)}/_block{_plus1(m, 2)}/', f'{m.group(3)}.{m.group(4)}')
     m = re.fullmatch(r'backbone\.stem\.conv1(\.norm)?', module)
     if m:
         return 'encoder/_stem/' + ('_batch_norm' if m.group(1) else '_conv')
@@ -279,8 +285,11 @@ def _pixel_decoder(rest):
         side = '1' if m.group(2) == 'low' else '2'
         return f'pixel_decoder/_skip_connections/{m.group(1)}/_resized_conv_bn{side}/' + _unit(m.group(3))
     m = re.fullmatch(r'_stages\.(\d)\._blocks\.(\d+)\.(.+)', rest)
-    block = f'pixel_decoder/_stages/{m.group(1)}/_block{_plus1(m, 2)}/'
-    inner = m.group(3)
+    return _axial_block(f'pixel_decoder/_stages/{m.group(1)}/_block{_plus1(m, 2)}/', m.group(3))
+
+
+def _axial_block(block, inner):
+    """deeplab2 AxialBlock (pixel decoder and Axial-ResNet): `inner` is the PT path inside it."""
     a = re.fullmatch(r'_attention\._(height|width)_axis\.(.+)', inner)
     if a:
         axis = f'{block}_attention/_{a.group(1)}_axis/'

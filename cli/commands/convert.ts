@@ -107,7 +107,12 @@ async function checkWeightsFit(converted: ConvertedCheckpoint): Promise<void> {
 
 function describe(c: KMaXConfig): string {
   const b = c.backbone;
-  const backbone = b.type === 'resnet' ? `ResNet (${b.variant}) depths ${b.depths.join('/')}` : `ConvNeXt depths ${b.depths.join('/')} dims ${b.dims.join('/')}`;
+  const backbone =
+    b.type === 'resnet'
+      ? `ResNet (${b.variant}) depths ${b.depths.join('/')}`
+      : b.type === 'convnext'
+        ? `ConvNeXt depths ${b.depths.join('/')} dims ${b.dims.join('/')}`
+        : `Axial-ResNet (MaX-S type) depths ${b.depths.join('/')} bases ${b.bases.join('/')}`;
   return (
     `${c.name}: ${backbone}, ${c.pixelDecoder.stages.length}-stage decoder, K=${c.transformerDecoder.numClusters}, ` +
     `${c.numClasses} classes (${c.dataset}), input ${c.inputSize.join('x')}, ${c.processing} pre/post-processing`

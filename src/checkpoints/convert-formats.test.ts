@@ -20,7 +20,8 @@ import { toEngineTensors, type EngineTensor } from './to-engine';
  *    convert-tf-weights-to-d2.py writes it);
  *  - TF bundle: `training/tf_bundle_writer.py --fixture NAME` output in
  *    src/checkpoints/tf-bundle/testdata/NAME (r50-coco-4stage has none: its shapes are
- *    those of r50tf-coco-4stage).
+ *    those of r50tf-coco-4stage; maxs-coco-4stage, deeplab2's Axial-ResNet, exists only
+ *    as a TF bundle officially, so only that form is checked).
  *
  * Config fields the weights do not fix are compared as documented: the name is
  * `detected-...`, the input size is the dataset's official one, and the ResNet variant
@@ -32,7 +33,7 @@ const repo = new URL('../../', import.meta.url);
 const read = (path: string) => new Uint8Array(readFileSync(new URL(path, repo)));
 
 const FIXTURES = ['r50-coco-4stage', 'convnext-cityscapes-5stage', 'r50-cityscapes-5stage', 'r50tf-coco-4stage'] as const;
-const TF_BUNDLES = ['r50tf-coco-4stage', 'convnext-cityscapes-5stage', 'r50-cityscapes-5stage'] as const;
+const TF_BUNDLES = ['r50tf-coco-4stage', 'convnext-cityscapes-5stage', 'r50-cityscapes-5stage', 'maxs-coco-4stage'] as const;
 
 const OFFICIAL_INPUT_SIZE: Readonly<Record<string, readonly [number, number]>> = {
   coco_panoptic: [1281, 1281],

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { declareWeights } from '../model/meta-arch/kmax-deeplab';
 import { PRESETS } from '../model/presets';
+import { WeightReader, WeightsMismatchError } from '../model/weights';
 import { detectConfig, type ShapeOf } from './detect-config';
 import { isIgnoredPytorchKey, pytorchKeyRule } from './key-maps/pytorch';
 import { officialKeys } from './testdata/official-keys';
@@ -21,6 +25,19 @@ function withClasses(shapes: Shapes, rows: number): Shapes {
     if (key.endsWith('_transformer_class_head.conv.bias')) out.set(key, { shape: [rows] });
   }
   return out;
+}
+
+/** Every key and engine shape the engine asks for to build `config`. */
+function declaredShapes(name: string): Shapes {
+  const reader = new WeightReader(new Map());
+  tf.tidy(() => declareWeights(PRESETS[name], reader));
+  try {
+    reader.finish();
+  } catch (e) {
+    if (e instanceof WeightsMismatchError) return new Map(e.problems.map((p) => [p.key, { shape: p.expected ?? [] }]));
+    throw e;
+  }
+  return new Map();
 }
 
 describe('detectConfig', () => {
@@ -94,5 +111,19 @@ describe('detectConfig', () => {
     const headless = shapesOf('kmax_r50_keys.json');
     headless.delete('sem_seg_head.predictor._predcitor._transformer_class_head.conv.bias');
     expect(() => detectConfig(headless)).toThrow(/_predcitor\._transformer_class_head\.conv\.bias" is missing/);
+  });
+
+  it.each(['coco-max-s', 'cityscapes-max-s'])('detects the MaX-S preset %s from the weights it declares', (name) => {
+    expect(detectConfig(declaredShapes(name))).toBe(PRESETS[name]);
+  });
+
+  it('reads a reduced Axial-ResNet and rejects one whose axial blocks deeplab2 would not build', () => {
+    const shapes = declaredShapes('coco-max-s');
+    for (const key of [...shapes.keys()]) if (key.startsWith('backbone.res4.5.')) shapes.delete(key);
+    const config = detectConfig(shapes);
+    expect(config.name).toBe('detected-coco_panoptic-axial-resnet-3-4-5-3-k128');
+    expect(config.backbone).toEqual({ ...PRESETS['coco-max-s'].backbone, depths: [3, 4, 5, 3] });
+    for (const key of [...shapes.keys()]) if (key.startsWith('backbone.res4.3._attention.')) shapes.delete(key);
+    expect(() => detectConfig(shapes)).toThrow(/backbone\.res4\.3 is not an axial block.*from input stride 16 on/);
   });
 });

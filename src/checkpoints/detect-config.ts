@@ -1,4 +1,6 @@
+import { isAxialBlock } from '../model/backbone/axial-resnet';
 import type {
+  AxialResNetConfig,
   BackboneConfig,
   BackboneFeature,
   KMaXConfig,
@@ -99,10 +101,43 @@ function detectBackbone(shapes: Shapes, variant: ResNetConfig['variant']): Backb
       dims: tuple4(stages.map((i) => out(shapes, `backbone.downsample_layers.${i}.${i === 0 ? 0 : 1}.weight`))),
     };
   }
+  if (shapes.has(`${AXIAL_STEM}._conv1_bn_act.conv.weight`)) return detectAxialResnet(shapes);
   throw new CheckpointFormatError(
-    'This is not a kMaX-DeepLab checkpoint: it has neither a ResNet (backbone.stem.conv1.weight) ' +
-      'nor a ConvNeXt (backbone.downsample_layers.0.0.weight) backbone.',
+    'This is not a kMaX-DeepLab checkpoint: it has neither a ResNet (backbone.stem.conv1.weight), ' +
+      `a ConvNeXt (backbone.downsample_layers.0.0.weight) nor an Axial-ResNet (${AXIAL_STEM}._conv1_bn_act.conv.weight) backbone.`,
   );
+}
+
+const AXIAL_STEM = 'backbone.stem';
+
+/**
+ * Axial-ResNet (MaX-S): widths from the stem and each stage's conv3 (4 x base); which
+ * blocks are axial fixes axialFromStride, and the config must say exactly those blocks.
+ */
+function detectAxialResnet(shapes: Shapes): AxialResNetConfig {
+  const stages = [2, 3, 4, 5] as const;
+  const blockKey = (s: number, b: number) => `backbone.res${s}.${b}._conv1_bn_act.conv.weight`;
+  const axialKey = (s: number, b: number) => `backbone.res${s}.${b}._attention._height_axis._batch_norm_similarity.weight`;
+  const depths = tuple4(stages.map((s) => count(shapes, (b) => blockKey(s, b))));
+  const blocks = stages.flatMap((s, i) => Array.from({ length: depths[i] }, (_, b) => ({ s: i, b, axial: shapes.has(axialKey(s, b)) })));
+  const firstAxial = blocks.find((block) => block.axial);
+  const config: AxialResNetConfig = {
+    type: 'axial-resnet',
+    stemChannels: [out(shapes, `${AXIAL_STEM}._conv1_bn_act.conv.weight`), out(shapes, `${AXIAL_STEM}._conv3_bn.conv.weight`)],
+    depths,
+    bases: tuple4(stages.map((s) => out(shapes, `backbone.res${s}.0._conv3_bn.conv.weight`) / 4)),
+    axialHeads: firstAxial === undefined ? 8 : out(shapes, axialKey(firstAxial.s + 2, firstAxial.b)) / 3,
+    // Input stride of the first axial block; 64 (beyond res5) when there is none.
+    axialFromStride: firstAxial === undefined ? 64 : 2 ** (firstAxial.s + (firstAxial.b === 0 ? 1 : 2)),
+  };
+  const misplaced = blocks.find((block) => block.axial !== isAxialBlock(config, block.s, block.b));
+  if (misplaced !== undefined) {
+    throw new CheckpointFormatError(
+      `backbone.res${misplaced.s + 2}.${misplaced.b} is ${misplaced.axial ? '' : 'not '}an axial block, but deeplab2's Axial-ResNet ` +
+        `makes every block from input stride ${config.axialFromStride} on axial`,
+    );
+  }
+  return config;
 }
 
 /** Stage type from the presence of axial attention; base from the first 1x1 conv (2*base axial, base bottleneck). */
@@ -127,10 +162,7 @@ function detectDecoderStages(shapes: Shapes): PixelDecoderStageConfig[] {
  * strides: R50 stem before res2, ConvNeXt stem after it (spec 3.4, T13).
  */
 function detectDecoderInputs(shapes: Shapes, backbone: BackboneConfig, numStages: number): BackboneFeature[] {
-  const widths: Record<BackboneFeature, number> =
-    backbone.type === 'resnet'
-      ? { stem: backbone.stemChannels, res2: backbone.outChannels[0], res3: backbone.outChannels[1], res4: backbone.outChannels[2], res5: backbone.outChannels[3] }
-      : { stem: backbone.dims[0], res2: backbone.dims[0], res3: backbone.dims[1], res4: backbone.dims[2], res5: backbone.dims[3] };
+  const widths = featureWidths(backbone);
   const preference: BackboneFeature[] =
     backbone.type === 'resnet' ? ['res5', 'res4', 'res3', 'stem', 'res2'] : ['res5', 'res4', 'res3', 'res2', 'stem'];
   const used = new Set<BackboneFeature>();
@@ -146,6 +178,23 @@ function detectDecoderInputs(shapes: Shapes, backbone: BackboneConfig, numStages
     used.add(feature);
     return feature;
   });
+}
+
+function featureWidths(backbone: BackboneConfig): Record<BackboneFeature, number> {
+  switch (backbone.type) {
+    case 'resnet': {
+      const [res2, res3, res4, res5] = backbone.outChannels;
+      return { stem: backbone.stemChannels, res2, res3, res4, res5 };
+    }
+    case 'convnext': {
+      const [res2, res3, res4, res5] = backbone.dims;
+      return { stem: res2, res2, res3, res4, res5 };
+    }
+    case 'axial-resnet': {
+      const [res2, res3, res4, res5] = backbone.bases.map((base) => 4 * base);
+      return { stem: backbone.stemChannels[1], res2, res3, res4, res5 };
+    }
+  }
 }
 
 /** Axial similarity BN has 3 terms x heads channels (spec 3.4 step 5). */
@@ -245,6 +294,11 @@ function canonical(value: unknown): string {
 
 function describe(config: KMaXConfig): string {
   const b = config.backbone;
-  const backbone = b.type === 'resnet' ? `resnet${b.variant === 'tf' ? '-tf' : ''}-${b.depths.join('-')}` : `convnext-${b.dims[0]}`;
+  const backbone =
+    b.type === 'resnet'
+      ? `resnet${b.variant === 'tf' ? '-tf' : ''}-${b.depths.join('-')}`
+      : b.type === 'convnext'
+        ? `convnext-${b.dims[0]}`
+        : `axial-resnet-${b.depths.join('-')}`;
   return `detected-${config.dataset}-${backbone}-k${config.transformerDecoder.numClusters}`;
 }

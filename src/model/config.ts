@@ -32,7 +32,27 @@ export interface ConvNeXtConfig {
   readonly dims: readonly [number, number, number, number];
 }
 
-export type BackboneConfig = ResNetConfig | ConvNeXtConfig;
+/**
+ * deeplab2's Axial-ResNet (`kmax_axial_resnet50` = MaX-S with GeLU): an Inception stem
+ * (three 3x3 convs, the first strided) and four stages of AxialBlocks, the first block of
+ * each stage strided. Blocks whose input stride is at least `axialFromStride` replace the
+ * 3x3 conv by axial attention (filters [2b, b, 4b]); the others are bottlenecks [b, b, 4b].
+ */
+export interface AxialResNetConfig {
+  readonly type: 'axial-resnet';
+  /** Widths of the stem's first two convs and of its third (64 and 128 in MaX-S). */
+  readonly stemChannels: readonly [number, number];
+  /** Blocks per stage res2..res5 (3/4/6/3 in MaX-S). */
+  readonly depths: readonly [number, number, number, number];
+  /** Base widths b per stage (64/128/256/512 in MaX-S); each stage outputs 4b channels. */
+  readonly bases: readonly [number, number, number, number];
+  /** Heads of the backbone's axial attention (8 in MaX-S). */
+  readonly axialHeads: number;
+  /** Input stride from which blocks are axial (16 in MaX-S: res4 after its first block, and res5). */
+  readonly axialFromStride: number;
+}
+
+export type BackboneConfig = ResNetConfig | ConvNeXtConfig | AxialResNetConfig;
 
 export interface PixelDecoderStageConfig {
   /** Base width: the stage outputs 4*base channels. */

@@ -2,7 +2,9 @@
  * Parity with PyTorch: every fixture under training/fixtures/<name>/ (config.json,
  * checkpoint.pth in the official layout, golden/ written by training/make_fixtures.py)
  * is converted with src/checkpoints, run on the golden input, and compared on the
- * cpu and wasm backends, for each attention mode.
+ * cpu and wasm backends, for each attention mode. Fixtures of deeplab2 models
+ * (processing 'tf') load from their TF bundle in deeplab2's layout
+ * (src/checkpoints/tf-bundle/testdata/<name>), as a user's checkpoint would.
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -11,13 +13,16 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readNpy, readPytorchCheckpoint, toEngineTensors } from '../checkpoints';
+import { readNpy, readPytorchCheckpoint, readTfBundle, toEngineTensors } from '../checkpoints';
+import { isTfBookkeepingKey } from '../checkpoints/key-maps/tf';
+import { convertTfCheckpoint } from '../checkpoints/key-maps/tf-convert';
 import type { AttentionMode } from '../segmenter/types';
 import { argmaxRows, relativeError } from '../test-utils/compare';
 import type { KMaXConfig } from './config';
 import { KMaXDeepLab, type ForwardOutput } from './meta-arch/kmax-deeplab';
 
 const FIXTURES = fileURLToPath(new URL('../../training/fixtures/', import.meta.url));
+const TF_BUNDLES = fileURLToPath(new URL('../checkpoints/tf-bundle/testdata/', import.meta.url));
 const fixtures = readdirSync(FIXTURES).filter((name) => existsSync(join(FIXTURES, name, 'golden', 'index.json')));
 
 /** Tolerance relative to the largest golden magnitude of each compared tensor. */
@@ -33,7 +38,16 @@ function goldenReader(fixture: string): (name: string) => { shape: readonly numb
 
 function loadModel(fixture: string): KMaXDeepLab {
   const config = JSON.parse(readFileSync(join(FIXTURES, fixture, 'config.json'), 'utf8')) as KMaXConfig;
-  const { tensors } = toEngineTensors(readPytorchCheckpoint(new Uint8Array(readFileSync(join(FIXTURES, fixture, 'checkpoint.pth')))));
+  const prefix = join(TF_BUNDLES, fixture, 'ckpt-1');
+  const { tensors } =
+    config.processing === 'tf' && existsSync(`${prefix}.index`)
+      ? convertTfCheckpoint(
+          readTfBundle(readFileSync(`${prefix}.index`), [readFileSync(`${prefix}.data-00000-of-00001`)], {
+            include: (key) => !isTfBookkeepingKey(key),
+          }),
+          config.dataset,
+        )
+      : toEngineTensors(readPytorchCheckpoint(new Uint8Array(readFileSync(join(FIXTURES, fixture, 'checkpoint.pth')))));
   return new KMaXDeepLab(config, new Map([...tensors].map(([key, t]) => [key, tf.tensor(t.data, t.shape)])));
 }
 

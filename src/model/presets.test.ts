@@ -48,14 +48,33 @@ describe('presets', () => {
     expect(Object.fromEntries(declared(preset))).toEqual(Object.fromEntries(official(file)));
   });
 
-  it('holds the nine official PyTorch variants and the deeplab2 ResNet-50 ones', () => {
+  it('holds the nine official PyTorch variants and the deeplab2 ResNet-50 and MaX-S ones', () => {
     expect(Object.keys(PRESETS)).toEqual(expect.arrayContaining([
       'coco-r50', 'coco-convnext-t', 'coco-convnext-s', 'coco-convnext-b', 'coco-convnext-l',
       'cityscapes-r50', 'cityscapes-convnext-l', 'ade20k-r50', 'ade20k-convnext-l', 'coco-r50-tf',
+      'coco-max-s', 'cityscapes-max-s',
     ]));
     for (const p of Object.values(PRESETS)) {
       expect(p.inputSize.every((n) => (n - 1) % 32 === 0)).toBe(true);
-      expect(p.processing).toBe(p.backbone.type === 'resnet' && p.backbone.variant === 'tf' ? 'tf' : 'pytorch');
+      const deeplab2Only = p.backbone.type === 'axial-resnet' || (p.backbone.type === 'resnet' && p.backbone.variant === 'tf');
+      expect(p.processing).toBe(deeplab2Only ? 'tf' : 'pytorch');
     }
+  });
+
+  it('coco-max-s declares MaX-S: Inception stem, bottlenecks [b, b, 4b] to res4.0, axial blocks [2b, b, 4b] from res4.1', () => {
+    const shapes = declared('coco-max-s');
+    expect(shapes.get('backbone.stem._conv1_bn_act.conv.weight')).toEqual([3, 3, 3, 64]);
+    expect(shapes.get('backbone.stem._conv3_bn.conv.weight')).toEqual([3, 3, 64, 128]);
+    expect(shapes.get('backbone.res4.0._conv2_bn_act.conv.weight')).toEqual([3, 3, 256, 256]);
+    expect(shapes.has('backbone.res4.0._attention._height_axis.qkv_transform.conv.weight')).toBe(false);
+    // conv1 to 2b = 512, then keys b = 256 and values 2b = 512 in 8 heads: qkv 2 * 256 + 512.
+    expect(shapes.get('backbone.res4.1._conv1_bn_act.conv.weight')).toEqual([1, 1, 1024, 512]);
+    expect(shapes.get('backbone.res4.1._attention._height_axis.qkv_transform.conv.weight')).toEqual([512, 1024]);
+    expect(shapes.get('backbone.res4.1._attention._height_axis._value_rpe._embeddings.weight')).toEqual([509, 64]);
+    expect(shapes.get('backbone.res5.0._shortcut.conv.weight')).toEqual([1, 1, 1024, 2048]);
+    expect(shapes.get('backbone.res5.2._attention._width_axis._query_rpe._embeddings.weight')).toEqual([509, 64]);
+    const axialBlocks = new Set([...shapes.keys()].filter((k) => k.startsWith('backbone.') && k.includes('._attention.')).map((k) => k.split('._attention.')[0]));
+    expect([...axialBlocks].sort()).toEqual(['backbone.res4.1', 'backbone.res4.2', 'backbone.res4.3', 'backbone.res4.4', 'backbone.res4.5',
+      'backbone.res5.0', 'backbone.res5.1', 'backbone.res5.2']);
   });
 });

@@ -25,6 +25,19 @@ const RESNET50: BackboneConfig = {
 /** deeplab2's ResNet-50 (spec 3.2 "TF", T23): same weights layout, different network. */
 const RESNET50_TF: BackboneConfig = { ...RESNET50, variant: 'tf' };
 
+/**
+ * deeplab2's `kmax_axial_resnet50`: MaX-S (Axial-ResNet-50, Inception stem, axial blocks from
+ * stride 16) with GeLU. deeplab2 publishes it only as TF checkpoints.
+ */
+const MAX_S: BackboneConfig = {
+  type: 'axial-resnet',
+  stemChannels: [64, 128],
+  depths: [3, 4, 6, 3],
+  bases: [64, 128, 256, 512],
+  axialHeads: 8,
+  axialFromStride: 16,
+};
+
 const CONVNEXT = {
   t: { type: 'convnext', depths: [3, 3, 9, 3], dims: [96, 192, 384, 768] },
   s: { type: 'convnext', depths: [3, 3, 27, 3], dims: [96, 192, 384, 768] },
@@ -143,6 +156,10 @@ export const PRESETS: Readonly<Record<string, KMaXConfig>> = {
   }),
   'ade20k-r50-tf': official('ade20k-r50-tf', 'ade20k', RESNET50_TF, FOUR_STAGE_INPUTS, { inputSize: [1281, 1281] }),
   'ade20k-r50-tf-641': official('ade20k-r50-tf-641', 'ade20k', RESNET50_TF, FOUR_STAGE_INPUTS, { inputSize: [641, 641] }),
+  'coco-max-s': official('coco-max-s', 'coco', MAX_S, FOUR_STAGE_INPUTS, { inputSize: [1281, 1281] }),
+  'cityscapes-max-s': official('cityscapes-max-s', 'cityscapes', MAX_S, ['res5', 'res4', 'res3', 'res2', 'stem'], {
+    inputSize: [1025, 2049],
+  }),
   // JSON widens tuples and literal types; detect-config.test checks it against the shipped weights.
   [syntheticDemo.name]: syntheticDemo as unknown as KMaXConfig,
 };

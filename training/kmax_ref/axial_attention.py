@@ -60,16 +60,22 @@ class AxialAttention1D(nn.Module):
 
 
 class Axial2D(nn.Module):
-    """Height pass (every column a sequence) then width pass (every row), T9."""
+    """Height pass (every column a sequence) then width pass (every row), T9. With a stride
+    (MaX-S's first res5 block), deeplab2 keeps every stride-th row after the height pass and
+    every stride-th column after the width pass."""
 
-    def __init__(self, in_channels: int, base: int, heads: int):
+    def __init__(self, in_channels: int, base: int, heads: int, stride: int = 1):
         super().__init__()
         self._height_axis = AxialAttention1D(in_channels, base, 2 * base, heads)
         self._width_axis = AxialAttention1D(2 * base, base, 2 * base, heads)
+        self.stride = stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, c, height, width = x.shape
         columns = x.permute(0, 3, 1, 2).reshape(n * width, c, height)
         y = self._height_axis(columns).reshape(n, width, -1, height).permute(0, 2, 3, 1)
+        y = y[:, :, ::self.stride]
+        height = y.shape[2]
         rows = y.permute(0, 2, 1, 3).reshape(n * height, -1, width)
-        return self._width_axis(rows).reshape(n, height, -1, width).permute(0, 2, 1, 3)
+        y = self._width_axis(rows).reshape(n, height, -1, width).permute(0, 2, 1, 3)
+        return y[:, :, :, ::self.stride]

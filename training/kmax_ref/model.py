@@ -3,6 +3,7 @@ as plain NCHW nn.Modules whose state_dict matches the official PT checkpoints ke
 import torch
 from torch import nn
 
+from .axial_resnet import AxialResNet
 from .convnext import ConvNeXt
 from .pixel_decoder import PixelDecoder
 from .resnet import ResNet
@@ -15,6 +16,8 @@ def build_backbone(config: dict) -> nn.Module:
         return ResNet(config)
     if kind == 'convnext':
         return ConvNeXt(config)
+    if kind == 'axial-resnet':
+        return AxialResNet(config)
     raise ValueError(f'unknown backbone type {kind!r}')
 
 

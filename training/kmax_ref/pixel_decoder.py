@@ -8,21 +8,26 @@ from .layers import ChannelLayerNorm, ConvBN, gelu, resize_bilinear
 
 
 class DecoderBlock(nn.Module):
-    """Activates its own input, returns conv3_bn + shortcut without activation."""
+    """Activates its own input, returns conv3_bn + shortcut without activation. deeplab2's
+    AxialBlock, also MaX-S's backbone block: there the spatial layer and the shortcut may
+    carry a stride."""
 
-    def __init__(self, in_channels: int, base: int, kind: str, heads: int):
+    def __init__(self, in_channels: int, base: int, kind: str, heads: int, stride: int = 1):
         super().__init__()
         out_channels = 4 * base
+        if stride != 1 and in_channels == out_channels:
+            raise ValueError('a strided block needs a projection shortcut')
         if kind == 'axial':
             self._conv1_bn_act = ConvBN(in_channels, 2 * base, act=True)
-            self._attention = Axial2D(2 * base, base, heads)
+            self._attention = Axial2D(2 * base, base, heads, stride)
             mid_channels = 2 * base
         else:
             self._conv1_bn_act = ConvBN(in_channels, base, act=True)
-            self._conv2_bn_act = ConvBN(base, base, 3, act=True)
+            self._conv2_bn_act = ConvBN(base, base, 3, act=True, stride=stride)
             mid_channels = base
         self._conv3_bn = ConvBN(mid_channels, out_channels)
-        self._shortcut = ConvBN(in_channels, out_channels) if in_channels != out_channels else None
+        self._shortcut = (ConvBN(in_channels, out_channels, stride=stride)
+                          if in_channels != out_channels else None)
         self.kind = kind
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -63,16 +63,30 @@ function convnext(): KeyRule[] {
   ];
 }
 
-function pixelDecoder(): KeyRule[] {
-  const decoder = 'sem_seg_head.pixel_decoder';
-  const block = `${decoder}._stages.{i}._blocks.{i}`;
+/**
+ * Axial-ResNet (MaX-S), which exists only as deeplab2 checkpoints: these are the names
+ * our reference gives it, deeplab2's modules in kMaX-PT's ConvBN style.
+ */
+function axialResnet(): KeyRule[] {
+  return [...convBN('backbone.stem.{_conv1_bn_act|_conv2_bn_act|_conv3_bn}', conv), ...axialBlock('backbone.res{i}.{i}')];
+}
+
+/** deeplab2's AxialBlock (pixel decoder and Axial-ResNet), bottleneck or axial. */
+function axialBlock(block: string): KeyRule[] {
   const axis = `${block}._attention.{_height_axis|_width_axis}`;
   return [
-    ...layerNorm(`${decoder}._in_norms.{i}`),
     ...convBN(`${block}.{_conv1_bn_act|_conv2_bn_act|_conv3_bn|_shortcut}`, conv),
     rule(`${axis}.qkv_transform.conv.weight`, conv1d),
     rule(`${axis}.{_query_rpe|_key_rpe|_value_rpe}._embeddings.weight`, identity),
     ...batchNorm(`${axis}.{_batch_norm_qkv|_batch_norm_similarity|_batch_norm_retrieved_output}`),
+  ];
+}
+
+function pixelDecoder(): KeyRule[] {
+  const decoder = 'sem_seg_head.pixel_decoder';
+  return [
+    ...layerNorm(`${decoder}._in_norms.{i}`),
+    ...axialBlock(`${decoder}._stages.{i}._blocks.{i}`),
     ...convBN(`${decoder}._resized_fuses.{i}.{_conv_bn_low|_conv_bn_high}`, conv),
   ];
 }
@@ -113,6 +127,7 @@ function transformerDecoder(): KeyRule[] {
 export const PYTORCH_KEY_RULES: readonly KeyRule[] = [
   ...resnet(),
   ...convnext(),
+  ...axialResnet(),
   ...pixelDecoder(),
   ...transformerDecoder(),
 ];

@@ -2,7 +2,7 @@ import { CheckpointFormatError, UnmappedKeysError } from '../errors';
 import type { RawTensor } from '../raw-tensor';
 import type { EngineTensor, EngineTensors } from '../to-engine';
 import { toEngineLayout } from './layouts';
-import { isTfBookkeepingKey, tfKeyRule } from './tf';
+import { isTfBookkeepingKey, tfBackboneFamily, tfKeyRule } from './tf';
 import { reorderClassAxis, tfClassOrder } from './tf-class-order';
 
 /**
@@ -18,8 +18,9 @@ export function convertTfCheckpoint(raw: ReadonlyMap<string, RawTensor>, dataset
   const tensors = new Map<string, EngineTensor>();
   const dropped: string[] = [];
   const unmapped: string[] = [];
+  const family = tfBackboneFamily(raw.keys());
   for (const [key, tensor] of raw) {
-    const match = isTfBookkeepingKey(key) ? null : tfKeyRule(key);
+    const match = isTfBookkeepingKey(key) ? null : tfKeyRule(key, family);
     if (match === undefined) {
       unmapped.push(key);
       continue;

@@ -1,11 +1,16 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import datasets from '../../datasets/kmax-datasets.json';
+import { declareWeights } from '../../model/meta-arch/kmax-deeplab';
+import { PRESETS } from '../../model/presets';
+import { WeightReader, WeightsMismatchError } from '../../model/weights';
 import { CheckpointFormatError, UnmappedKeysError } from '../errors';
 import type { RawTensor } from '../raw-tensor';
 import { LAYOUTS } from './layouts';
 import { pytorchKeyRule } from './pytorch';
-import { isTfBookkeepingKey, pytorchKeyToTf, stripTfValueSuffix, tfKeyRule, TF_VALUE_SUFFIX } from './tf';
+import { isTfBookkeepingKey, pytorchKeyToTf, stripTfValueSuffix, tfBackboneFamily, tfKeyRule, TF_VALUE_SUFFIX } from './tf';
 import { convertTfCheckpoint } from './tf-convert';
 import { tfClassOrder } from './tf-class-order';
 
@@ -158,6 +163,63 @@ describe('TF names and shapes from the spec (8.3, T7, T15, T19)', () => {
       expect(isTfBookkeepingKey(key), key).toBe(true);
     }
     expect(isTfBookkeepingKey(`encoder/_stem/_conv/kernel${TF_VALUE_SUFFIX}`)).toBe(false);
+  });
+});
+
+/** Engine keys and shapes of a preset (what the engine asks the weights for). */
+function presetShapes(name: string): Map<string, readonly number[]> {
+  const reader = new WeightReader(new Map());
+  tf.tidy(() => declareWeights(PRESETS[name], reader));
+  try {
+    reader.finish();
+  } catch (e) {
+    if (e instanceof WeightsMismatchError) return new Map(e.problems.map((p) => [p.key, p.expected ?? []]));
+    throw e;
+  }
+  return new Map();
+}
+
+describe('TF key map of the Axial-ResNet (MaX-S) backbone, deeplab2 kmax_axial_resnet50', () => {
+  const engine = presetShapes('coco-max-s');
+  const inventory = new Map<string, number[]>();
+  for (const [key, shape] of engine) {
+    const match = pytorchKeyToTf(key);
+    const tfShape = match?.rule.layout.tfShape(shape, HEADS);
+    if (match !== undefined && tfShape) inventory.set(match.name, tfShape);
+  }
+
+  it('names every weight of coco-max-s in TF and maps the names back, only as an Axial-ResNet', () => {
+    expect(inventory.size).toBe(engine.size);
+    expect(tfBackboneFamily(inventory.keys())).toBe('axial-resnet');
+    const back = new Map([...inventory].map(([name, shape]) => {
+      const match = tfKeyRule(name + TF_VALUE_SUFFIX, 'axial-resnet');
+      return [match?.name, match?.rule.layout.shape(shape)] as const;
+    }));
+    expect(back).toEqual(engine);
+    // Read as another backbone's checkpoint, the stem and the attention have no rule.
+    expect(tfKeyRule('encoder/_stem/_conv1_bn_act/_conv/kernel')).toBeUndefined();
+    expect(tfKeyRule('encoder/_stage4/_block2/_attention/_height_axis/qkv_kernel')).toBeUndefined();
+  });
+
+  it.each([
+    ['encoder/_stem/_conv1_bn_act/_conv/kernel', [3, 3, 3, 64]],
+    ['encoder/_stem/_conv3_bn/_batch_norm/gamma', [128]],
+    ['encoder/_stage2/_block1/_shortcut/_conv/kernel', [1, 1, 128, 256]],
+    ['encoder/_stage4/_block1/_conv2_bn_act/_conv/kernel', [3, 3, 256, 256]],
+    ['encoder/_stage4/_block2/_conv1_bn_act/_conv/kernel', [1, 1, 1024, 512]],
+    ['encoder/_stage4/_block2/_attention/_height_axis/qkv_kernel', [512, 1024]],
+    ['encoder/_stage5/_block1/_attention/_width_axis/_batch_norm_retrieved_output/gamma', [2, 1, 8, 1, 128]],
+    ['encoder/_stage5/_block3/_attention/_width_axis/_value_rpe/embeddings', [509, 128]],
+  ])('%s has shape %j', (name, shape) => {
+    expect(inventory.get(name)).toEqual(shape);
+  });
+
+  it('gives the block names deeplab2 shares with its ResNet to the backbone the checkpoint holds', () => {
+    const key = `encoder/_stage5/_block3/_conv3_bn/_batch_norm/moving_mean${TF_VALUE_SUFFIX}`;
+    expect(tfKeyRule(key)?.name).toBe('backbone.res5.2.conv3.norm.running_mean');
+    expect(tfKeyRule(key, 'axial-resnet')?.name).toBe('backbone.res5.2._conv3_bn.norm.running_mean');
+    expect(tfKeyRule('encoder/_stem/_conv/kernel', 'axial-resnet')).toBeUndefined();
+    expect(tfBackboneFamily(['encoder/_stem/_conv/kernel', key])).toBe('other');
   });
 });
 

@@ -19,6 +19,12 @@ export interface TfKeyRule {
   readonly classAxis: boolean;
   /** The auxiliary semantic head (spec 3.8): mapped, but inference never reads it. */
   readonly trainOnly: boolean;
+  /**
+   * An Axial-ResNet (MaX-S) backbone rule. Its blocks have the TF names of deeplab2's
+   * ResNet blocks (`encoder/_stageS/_blockB/_conv1_bn_act`), so a checkpoint's backbone
+   * (tfBackboneFamily) decides which of the two sets applies.
+   */
+  readonly axialResnet: boolean;
 }
 
 /** A TF2 checkpoint key's suffix for a variable's value. */
@@ -44,7 +50,7 @@ interface RuleOptions {
 }
 
 function pair(tf: string, pt: string, layout: TfLayout, options: RuleOptions = {}): TfKeyRule {
-  return { tf, pt, layout, classAxis: options.classAxis ?? false, trainOnly: options.trainOnly ?? false };
+  return { tf, pt, layout, classAxis: options.classAxis ?? false, trainOnly: options.trainOnly ?? false, axialResnet: false };
 }
 
 /** BN rule: gamma/beta/moving_mean/moving_variance -> weight/bias/running_mean/running_var. */
@@ -116,17 +122,30 @@ function convnext(): TfKeyRule[] {
   ];
 }
 
+/** deeplab2's Axial-ResNet (MaX-S): Inception stem, AxialBlocks (pytorch.ts names them). */
+function axialResnet(): TfKeyRule[] {
+  return [
+    ...['_conv1_bn_act', '_conv2_bn_act', '_conv3_bn'].flatMap((unit) => convBn(`encoder/_stem/${unit}`, `backbone.stem.${unit}`, L.conv2d)),
+    ...axialBlock('encoder/_stage{s}/_block{b+1}', 'backbone.res{s}.{b}'),
+  ].map((rule) => ({ ...rule, axialResnet: true }));
+}
+
+/** deeplab2's AxialBlock, bottleneck or axial (pixel decoder and Axial-ResNet). */
+function axialBlock(tf: string, pt: string): TfKeyRule[] {
+  const units = ['_shortcut', '_conv1_bn_act', '_conv2_bn_act', '_conv3_bn'];
+  return [
+    ...units.flatMap((unit) => convBn(`${tf}/${unit}`, `${pt}.${unit}`, L.conv2d)),
+    ...['height', 'width'].flatMap((axis) => axialAttention(`${tf}/_attention/_${axis}_axis`, `${pt}._attention._${axis}_axis`)),
+  ];
+}
+
 function pixelDecoder(): TfKeyRule[] {
   const pt = 'sem_seg_head.pixel_decoder';
-  const block = 'pixel_decoder/_stages/{s}/_block{b+1}';
-  const ptBlock = `${pt}._stages.{s}._blocks.{b}`;
-  const units = ['_shortcut', '_conv1_bn_act', '_conv2_bn_act', '_conv3_bn'];
   return [
     ...ln('pixel_decoder/_backbone_norms/{i}', `${pt}._in_norms.{i}`),
     ...convBn('pixel_decoder/_skip_connections/{i}/_resized_conv_bn1', `${pt}._resized_fuses.{i}._conv_bn_low`, L.conv2d),
     ...convBn('pixel_decoder/_skip_connections/{i}/_resized_conv_bn2', `${pt}._resized_fuses.{i}._conv_bn_high`, L.conv2d),
-    ...units.flatMap((unit) => convBn(`${block}/${unit}`, `${ptBlock}.${unit}`, L.conv2d)),
-    ...['height', 'width'].flatMap((axis) => axialAttention(`${block}/_attention/_${axis}_axis`, `${ptBlock}._attention._${axis}_axis`)),
+    ...axialBlock('pixel_decoder/_stages/{s}/_block{b+1}', `${pt}._stages.{s}._blocks.{b}`),
   ];
 }
 
@@ -214,6 +233,8 @@ function semanticHead(): TfKeyRule[] {
 }
 
 export const TF_KEY_RULES: readonly TfKeyRule[] = [
+  // Before resnet(): in an Axial-ResNet checkpoint they claim the shared block names first.
+  ...axialResnet(),
   ...resnet(),
   ...convnext(),
   ...pixelDecoder(),
@@ -270,10 +291,23 @@ export interface TfKeyMatch {
   readonly rule: TfKeyRule;
 }
 
-/** The PyTorch name and rule of a TF variable (key with or without the value suffix). */
-export function tfKeyRule(tfKey: string): TfKeyMatch | undefined {
+/** deeplab2 backbones whose TF names overlap: the Axial-ResNet's blocks are named like the ResNet's. */
+export type TfBackboneFamily = 'axial-resnet' | 'other';
+
+/** The Axial-ResNet is the one deeplab2 backbone with an Inception stem (`encoder/_stem/_conv1_bn_act`). */
+export function tfBackboneFamily(keys: Iterable<string>): TfBackboneFamily {
+  for (const key of keys) if (key.startsWith('encoder/_stem/_conv1_bn_act/')) return 'axial-resnet';
+  return 'other';
+}
+
+/**
+ * The PyTorch name and rule of a TF variable (key with or without the value suffix),
+ * for a checkpoint of the given backbone family (tfBackboneFamily of its keys).
+ */
+export function tfKeyRule(tfKey: string, family: TfBackboneFamily = 'other'): TfKeyMatch | undefined {
   const key = stripTfValueSuffix(tfKey);
   for (const c of COMPILED) {
+    if (c.rule.axialResnet !== (family === 'axial-resnet') && c.rule.tf.startsWith('encoder/')) continue;
     const name = translate(key, c.tf, c.pt);
     if (name !== undefined) return { name, rule: c.rule };
   }

@@ -19,6 +19,7 @@ const bytes = (path: string) => new Uint8Array(readFileSync(new URL(path, repo))
 describe.each([
   ['r50tf-coco-4stage', 'ResNet-50 (TF variant), COCO'],
   ['convnext-cityscapes-5stage', 'ConvNeXt, Cityscapes: class heads re-ordered'],
+  ['maxs-coco-4stage', 'Axial-ResNet (MaX-S), COCO: its blocks share the ResNet blocks\' TF names'],
 ])('TF bundle of fixture %s (%s)', (name) => {
   const config = JSON.parse(new TextDecoder().decode(bytes(`training/fixtures/${name}/config.json`))) as KMaXConfig;
   const prefix = `src/checkpoints/tf-bundle/testdata/${name}/ckpt-1`;

@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BackboneConfig, BackboneFeature, ConvNeXtConfig, ResNetConfig } from '../config';
+import type { AxialResNetConfig, BackboneConfig, BackboneFeature, ConvNeXtConfig, ResNetConfig } from '../config';
 import { LN_EPSILON } from '../layers/layer-norm';
 import { WeightReader, WeightsMismatchError } from '../weights';
 import { createBackbone, type Backbone } from './backbone';
@@ -17,6 +17,14 @@ const RESNET: Omit<ResNetConfig, 'variant'> = {
   outChannels: [16, 32, 48, 64],
 };
 const CONVNEXT: ConvNeXtConfig = { type: 'convnext', depths: [1, 1, 2, 1], dims: [8, 16, 16, 32] };
+const AXIAL_RESNET: AxialResNetConfig = {
+  type: 'axial-resnet',
+  stemChannels: [4, 8],
+  depths: [1, 1, 2, 2],
+  bases: [4, 8, 12, 16],
+  axialHeads: 4,
+  axialFromStride: 16,
+};
 
 function build(config: BackboneConfig, wanted: readonly BackboneFeature[], seed = 1): Backbone {
   const make = (w: WeightReader) => createBackbone(config, w, wanted);
@@ -82,7 +90,21 @@ describe('backbones at a 65x97 input (32k+1 by 32k+1: every stride-s map is ceil
     expect(ALL.map((f) => backbone.channels(f))).toEqual([8, 8, 16, 16, 32]);
   });
 
-  for (const config of [{ ...RESNET, variant: 'pytorch' } as const, { ...RESNET, variant: 'tf' } as const, CONVNEXT]) {
+  it('Axial-ResNet (MaX-S): Inception stem at stride 2, strided axial res5, pre-activation endpoints', () => {
+    const backbone = build(AXIAL_RESNET, ALL);
+    const features = backbone.apply(randomImage(65, 97));
+    expect(shapes(features)).toEqual({
+      stem: [1, 33, 49, 8],
+      res2: [1, 17, 25, 16],
+      res3: [1, 9, 13, 32],
+      res4: [1, 5, 7, 48],
+      res5: [1, 3, 4, 64],
+    });
+    for (const t of Object.values(features)) expect(tf.min(t).dataSync()[0]).toBeLessThan(0);
+    expect(ALL.map((f) => backbone.channels(f))).toEqual([8, 16, 32, 48, 64]);
+  });
+
+  for (const config of [{ ...RESNET, variant: 'pytorch' } as const, { ...RESNET, variant: 'tf' } as const, CONVNEXT, AXIAL_RESNET]) {
     it(`returns only the wanted features and leaks nothing (${config.type} ${'variant' in config ? config.variant : ''})`, () => {
       const backbone = build(config, ['res3', 'res2']);
       const x = randomImage(33, 33);

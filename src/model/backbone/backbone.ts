@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BackboneConfig, BackboneFeature } from '../config';
 import type { WeightReader } from '../weights';
+import { AxialResNet } from './axial-resnet';
 import { ConvNeXt } from './convnext';
 import type { BackboneFeatures } from './features';
 import { ResNet } from './resnet';
@@ -27,5 +28,7 @@ export function createBackbone(
       return new ResNet(weights, config, wanted);
     case 'convnext':
       return new ConvNeXt(weights, config, wanted);
+    case 'axial-resnet':
+      return new AxialResNet(weights, config, wanted);
   }
 }

@@ -14,12 +14,13 @@ export function createAxialBlock(
   inChannels: number,
   base: number,
   heads: number,
+  stride = 1,
 ): DecoderBlock {
-  const attention = new AxialAttention2D(weights, `${prefix}._attention`, 2 * base, base, heads);
+  const attention = new AxialAttention2D(weights, `${prefix}._attention`, 2 * base, base, heads, stride);
   return new DecoderBlock(
     weights,
     prefix,
-    { inChannels, conv1Channels: 2 * base, spatialChannels: attention.outChannels, outChannels: 4 * base },
+    { inChannels, conv1Channels: 2 * base, spatialChannels: attention.outChannels, outChannels: 4 * base, stride },
     { apply: (y) => tf.tidy(() => gelu(attention.apply(y)) as tf.Tensor4D) },
   );
 }

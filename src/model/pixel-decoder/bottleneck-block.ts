@@ -11,16 +11,18 @@ export function createBottleneckBlock(
   prefix: string,
   inChannels: number,
   base: number,
+  stride = 1,
 ): DecoderBlock {
   const conv2 = new Conv2dBN(weights, kmaxConvBN(`${prefix}._conv2_bn_act`), base, base, {
     kernel: 3,
+    stride,
     pad: 1,
     act: 'gelu',
   });
   return new DecoderBlock(
     weights,
     prefix,
-    { inChannels, conv1Channels: base, spatialChannels: base, outChannels: 4 * base },
+    { inChannels, conv1Channels: base, spatialChannels: base, outChannels: 4 * base, stride },
     conv2,
   );
 }

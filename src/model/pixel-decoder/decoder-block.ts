@@ -15,6 +15,8 @@ export interface DecoderBlockShape {
   /** Width of the spatial layer's output, conv3's input. */
   readonly spatialChannels: number;
   readonly outChannels: number;
+  /** Stride of the spatial layer and the shortcut (Axial-ResNet stage entries); 1 in the decoder. */
+  readonly stride?: number;
 }
 
 /**
@@ -22,7 +24,9 @@ export interface DecoderBlockShape {
  * GELU on the input; shortcut = that activation, through 1x1 conv + BN when the
  * channels change; conv1 (1x1 + BN + GELU) -> spatial layer -> conv3 (1x1 + BN);
  * returns conv3 + shortcut, NOT activated (the next block activates it).
- * Keys `{prefix}._conv1_bn_act`, `._conv3_bn`, `._shortcut`.
+ * Keys `{prefix}._conv1_bn_act`, `._conv3_bn`, `._shortcut`. deeplab2's AxialBlock, so
+ * also the Axial-ResNet backbone's block, where a stride reaches the spatial layer (the
+ * caller builds it strided) and the 1x1 shortcut.
  */
 export class DecoderBlock {
   private readonly shortcut: Conv2dBN | null;
@@ -35,10 +39,13 @@ export class DecoderBlock {
     shape: DecoderBlockShape,
     private readonly spatial: SpatialLayer,
   ) {
-    const { inChannels, conv1Channels, spatialChannels, outChannels } = shape;
+    const { inChannels, conv1Channels, spatialChannels, outChannels, stride = 1 } = shape;
+    if (inChannels === outChannels && stride !== 1) {
+      throw new Error(`${prefix}: a strided block needs a shortcut conv, but its input already has ${outChannels} channels`);
+    }
     this.shortcut =
       inChannels !== outChannels
-        ? new Conv2dBN(weights, kmaxConvBN(`${prefix}._shortcut`), inChannels, outChannels, { kernel: 1 })
+        ? new Conv2dBN(weights, kmaxConvBN(`${prefix}._shortcut`), inChannels, outChannels, { kernel: 1, stride })
         : null;
     this.conv1 = new Conv2dBN(weights, kmaxConvBN(`${prefix}._conv1_bn_act`), inChannels, conv1Channels, {
       kernel: 1,
