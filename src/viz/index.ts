@@ -9,6 +9,7 @@ export { nearestSampling, rgbaImage, type ColourTable, type Pixels, type Rgb, ty
 export { clusterEntropy, compareLayers, compareRuns, changedShare, meanConfidence, type LayerComparison, type Run, type RunComparison } from './run-comparison';
 export { hideRegions, instanceView, panopticView, semanticView, type LabelledView, type Region } from './segment-views';
 export { sampleForDisplay } from './display-sample';
+export { MIN_TRACE_IOU, slotHistory, slotsOfSegment, traceClusters, type ClusterTrace, type TraceGrid } from './cluster-tracing';
 export { stageOverlay, type ResizedSize, type StageGrid, type StageOverlay, type StageOverlayOptions } from './stage-overlay';
 export { scaleNearest, stageStrip, stageStripPng } from './stage-strip';
 export { encodeCocoPanopticPng, renderOverlay } from './export';
