@@ -44,6 +44,7 @@ export class SegmenterWorkerHandler {
   private readonly handlers: Handlers = {
     load: (r) => this.serially(r.id, () => this.load(r)),
     segment: (r) => this.serially(r.id, (signal) => this.segment(r, signal)),
+    postprocess: (r) => this.serially(r.id, () => this.postprocess(r)),
     convert: (r) => this.serially(r.id, () => this.convert(r)),
     network: (r) => this.serially(r.id, () => this.network(r)),
     unload: (r) => this.serially(r.id, async () => this.unload()),
@@ -128,6 +129,13 @@ export class SegmenterWorkerHandler {
       if (this.segmenter === undefined) throw new NoModelError();
       return this.segmenter.segment(request.image, options);
     });
+  }
+
+  private async postprocess(request: RequestOf<'postprocess'>) {
+    if (this.lost !== undefined) await this.recover();
+    if (this.segmenter === undefined) throw new NoModelError();
+    if (this.segmenter.repostprocess === undefined) throw new UnknownRequestError('this segmenter cannot post-process kept outputs');
+    return this.segmenter.repostprocess(request.options);
   }
 
   private async convert(request: RequestOf<'convert'>): Promise<{ model: StoredModel }> {

@@ -3,7 +3,7 @@ import type { ConvertProgress, NamedCheckpointFile } from '../checkpoints/conver
 import type { LoadProgress, ModelSource } from '../loading/load-model';
 import type { StoredModel, StoreProgress } from '../loading/model-store';
 import type { ClassInfo, KMaXConfig } from '../model/config';
-import type { AttentionMode, RgbImage, SegmentOptions, SegmentResult, StageEvent } from '../segmenter/types';
+import type { AttentionMode, RepostprocessOptions, RepostprocessResult, RgbImage, SegmentOptions, SegmentResult, StageEvent } from '../segmenter/types';
 import type { SerialisedError } from './errors';
 import type { ConvertToStoreOptions } from './convert-checkpoint';
 import type { NetworkInput, NetworkOutputs } from './network-probe';
@@ -31,6 +31,8 @@ export interface RequestPayloads {
   /** Unloads any model, picks a backend on first use, then loads `source`. */
   load: { readonly source: WorkerModelSource; readonly backends?: readonly BackendName[] };
   segment: { readonly image: RgbImage; readonly options: WireSegmentOptions };
+  /** Post-processing again on the last `segment` run's kept outputs (thresholds, semantic, instances): no network. */
+  postprocess: { readonly options: RepostprocessOptions };
   /** Cancels the request with id `target` (queued or running). */
   cancel: { readonly target: number };
   /**
@@ -50,6 +52,7 @@ export interface RequestPayloads {
 export interface ReplyValues {
   load: LoadedModel;
   segment: SegmentResult;
+  postprocess: RepostprocessResult;
   cancel: { readonly cancelled: boolean };
   convert: { readonly model: StoredModel };
   network: NetworkOutputs;
