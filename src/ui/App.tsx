@@ -1,10 +1,14 @@
 import { useEffect, useState } from 'react';
 import { convertCheckpoint, loseDevice, runNetwork, startApp } from '../state/actions';
+import { engine } from '../state/engine';
 import { useAppStore } from '../state/store';
 import { CheckpointInput, isCheckpointFileName } from './CheckpointInput';
 import { ComparePanel } from './ComparePanel';
 import { EngineStatus } from './EngineStatus';
+import { Filmstrip } from './Filmstrip';
 import { ImageInputs, openBlob } from './ImageInputs';
+import { Intro } from './Intro';
+import { LayerBar } from './LayerBar';
 import { ModelInfo } from './ModelInfo';
 import { ModelPicker } from './ModelPicker';
 import { OverlayView } from './OverlayView';
@@ -15,7 +19,7 @@ import { ViewControls } from './ViewControls';
 declare global {
   interface Window {
     /** Present with `?debug`: hooks for manual checks and the e2e tests. */
-    kmaxLens?: { loseDevice: typeof loseDevice; runNetwork: typeof runNetwork };
+    kmaxLens?: { loseDevice: typeof loseDevice; runNetwork: typeof runNetwork; sentRequests: () => readonly string[] };
   }
 }
 
@@ -24,7 +28,7 @@ export function App() {
   const [dragging, setDragging] = useState(false);
   useEffect(() => {
     const params = new URLSearchParams(location.search);
-    if (params.has('debug')) window.kmaxLens = { loseDevice, runNetwork };
+    if (params.has('debug')) window.kmaxLens = { loseDevice, runNetwork, sentRequests: () => [...engine().sent] };
     void startApp(import.meta.env.BASE_URL, params.get('model'));
   }, []);
   return (
@@ -65,7 +69,10 @@ export function App() {
               {inputError}
             </p>
           )}
+          <Intro />
+          <LayerBar />
           <OverlayView />
+          <Filmstrip />
           <ComparePanel />
           <StageExplorer />
         </div>
