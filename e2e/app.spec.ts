@@ -97,7 +97,8 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
     for (let layer = 1; layer <= 7; layer++) {
       await slider.fill(String(layer));
       await expect(slider).toHaveAttribute('aria-valuetext', layer === 7 ? 'Final' : `Layer ${layer}`);
-      const pixels = await canvasPixels(page, 'Cluster assignment');
+      // The layer drives the main view: that layer's assignment, then the panoptic result.
+      const pixels = await canvasPixels(page, layer === 7 ? 'Panoptic overlay' : 'Cluster assignment');
       const signature = `${pixels.width}x${pixels.height}:${pixels.data.join(',')}`;
       expect(pixels.width * pixels.height).toBeGreaterThan(1);
       expect(signature, `layer ${layer} equals layer ${layer - 1}`).not.toBe(previous);
@@ -107,7 +108,9 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
     await expect(slider).toHaveValue('6');
     await page.getByRole('button', { name: 'Next layer' }).click();
     await expect(slider).toHaveValue('7');
+    await expect(page.getByRole('list', { name: 'Layers' }).getByRole('listitem')).toHaveCount(7);
 
+    await page.getByRole('button', { name: 'Previous layer' }).click();
     await page.getByRole('img', { name: 'Cluster assignment' }).click({ position: { x: 60, y: 60 } });
     const selected = Number((await page.locator('.cluster-table button[aria-pressed="true"]').innerText()).trim());
     // The selected cluster is highlighted in all seven layers at once.

@@ -1,4 +1,5 @@
-import { describeBackend } from '../backend/backend-report';
+import { BACKEND_ORDER, describeBackend, type BackendName } from '../backend/backend-report';
+import type { BackendBenchmark } from '../backend/software-adapter';
 import { megabytes, openModelStore, type StoredModel } from '../loading/model-store';
 import type { KMaXConfig } from '../model/config';
 import type { AttentionMode, SegmentResult, StageEvent } from '../segmenter/types';
@@ -34,8 +35,29 @@ interface ManifestEntry {
   readonly samples?: readonly string[];
 }
 
-/** Reads the served model list, picks the remembered (or `?model=`) model and loads it. */
-export async function startApp(base: string, requested: string | null): Promise<void> {
+/** The backend asked for with `?backend=` (the "Backend" select), or null for the automatic choice. */
+let requestedBackend: BackendName | null = null;
+
+/** Where the page keeps the backend micro-benchmark of a software WebGPU adapter (measured once per machine). */
+const BENCHMARK_KEY = 'kmax-lens-backend-benchmark';
+
+function storedBenchmark(): BackendBenchmark | undefined {
+  try {
+    const text = localStorage.getItem(BENCHMARK_KEY);
+    return text === null ? undefined : (JSON.parse(text) as BackendBenchmark);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `?backend=` value if it names a backend. */
+export function parseBackend(value: string | null): BackendName | null {
+  return BACKEND_ORDER.find((b) => b === value) ?? null;
+}
+
+/** Reads the served model list, picks the remembered (or `?model=`) model and loads it; `backend` forces a backend (null: automatic). */
+export async function startApp(base: string, requested: string | null, backend: BackendName | null = null): Promise<void> {
+  requestedBackend = backend;
   listenToDeviceLoss();
   let served: ServedModel[] = [];
   try {
@@ -76,13 +98,23 @@ export async function loadModel(id: string): Promise<void> {
   set({ modelId: id, engineStatus: 'loading', progress: { phase: 'download', loaded: 0, total: 0 }, engineError: null, result: null, resultFor: null, comparison: null, selectedCluster: null });
   let bytes = entry.kind === 'stored' ? entry.bytes : 0;
   try {
+    const benchmark = storedBenchmark();
     const loaded = await engine().load(sourceOf(entry), {
+      ...(requestedBackend === null ? {} : { backends: [requestedBackend] }),
+      ...(benchmark === undefined ? {} : { benchmark }),
       onProgress: (e) => {
         bytes = e.total;
         if (ticket === loads) set({ progress: { phase: 'download', loaded: e.loaded, total: e.total } });
       },
     });
     if (ticket !== loads) return;
+    if (loaded.backend.benchmark !== undefined) {
+      try {
+        localStorage.setItem(BENCHMARK_KEY, JSON.stringify(loaded.backend.benchmark));
+      } catch {
+        // Storage refused: the next visit measures again.
+      }
+    }
     set({
       engineStatus: 'warming',
       progress: null,

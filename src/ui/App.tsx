@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
-import { convertCheckpoint, loseDevice, runNetwork, startApp } from '../state/actions';
+import { convertCheckpoint, loseDevice, parseBackend, runNetwork, startApp } from '../state/actions';
 import { engine } from '../state/engine';
 import { useAppStore } from '../state/store';
+import { BackendPicker } from './BackendPicker';
 import { CheckpointInput, isCheckpointFileName } from './CheckpointInput';
 import { ComparePanel } from './ComparePanel';
 import { EngineStatus } from './EngineStatus';
@@ -29,7 +30,7 @@ export function App() {
   useEffect(() => {
     const params = new URLSearchParams(location.search);
     if (params.has('debug')) window.kmaxLens = { loseDevice, runNetwork, sentRequests: () => [...engine().sent] };
-    void startApp(import.meta.env.BASE_URL, params.get('model'));
+    void startApp(import.meta.env.BASE_URL, params.get('model'), parseBackend(params.get('backend')));
   }, []);
   return (
     <div
@@ -51,6 +52,7 @@ export function App() {
       <header className="top">
         <h1>kMaX Lens</h1>
         <ModelPicker />
+        <BackendPicker />
         <EngineStatus />
       </header>
       <main className="layout">

@@ -1,4 +1,4 @@
-import type { BackendName, BackendReport } from '../backend';
+import type { BackendBenchmark, BackendName, BackendReport } from '../backend';
 import type { NamedCheckpointFile } from '../checkpoints/convert';
 import type { LoadProgress } from '../loading/load-model';
 import type { StoredModel } from '../loading/model-store';
@@ -56,8 +56,8 @@ export class SegmenterWorkerConnection {
     return () => this.listeners.delete(listener);
   }
 
-  async load(source: WorkerModelSource, options: { onProgress?: (event: LoadProgress) => void; backends?: readonly BackendName[] } = {}): Promise<WorkerSegmenterClient> {
-    const loaded = await this.call('load', { source, ...(options.backends === undefined ? {} : { backends: options.backends }) }, { ...(options.onProgress === undefined ? {} : { onLoadProgress: options.onProgress }) });
+  async load(source: WorkerModelSource, options: { onProgress?: (event: LoadProgress) => void; backends?: readonly BackendName[]; benchmark?: BackendBenchmark } = {}): Promise<WorkerSegmenterClient> {
+    const loaded = await this.call('load', { source, ...(options.backends === undefined ? {} : { backends: options.backends }), ...(options.benchmark === undefined ? {} : { benchmark: options.benchmark }) }, { ...(options.onProgress === undefined ? {} : { onLoadProgress: options.onProgress }) });
     return new WorkerSegmenterClient(this, loaded.config, loaded.classes, loaded.backend);
   }
 

@@ -1,4 +1,4 @@
-import type { BackendName, BackendReport, DeviceLoss } from '../backend';
+import type { BackendBenchmark, BackendName, BackendReport, DeviceLoss } from '../backend';
 import type { ConvertProgress, NamedCheckpointFile } from '../checkpoints/convert';
 import type { LoadProgress, ModelSource } from '../loading/load-model';
 import type { StoredModel, StoreProgress } from '../loading/model-store';
@@ -29,7 +29,7 @@ export interface LoadedModel {
 /** Payload of each request type (what the page sends). */
 export interface RequestPayloads {
   /** Unloads any model, picks a backend on first use, then loads `source`. */
-  load: { readonly source: WorkerModelSource; readonly backends?: readonly BackendName[] };
+  load: { readonly source: WorkerModelSource; readonly backends?: readonly BackendName[]; readonly benchmark?: BackendBenchmark };
   segment: { readonly image: RgbImage; readonly options: WireSegmentOptions };
   /** Post-processing again on the last `segment` run's kept outputs (thresholds, semantic, instances): no network. */
   postprocess: { readonly options: RepostprocessOptions };
