@@ -287,7 +287,7 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
     const { page } = app;
     await app.openSample('Shapes');
     await page.getByLabel('Image', { exact: true }).setInputFiles({ name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('this is not a PNG at all') });
-    await expect(page.getByRole('alert')).toContainText('"broken.png" could not be read as an image');
+    await expect(page.getByRole('alert', { name: 'Picture problem' })).toContainText('"broken.png" is not an image this app knows');
     await expect(page.locator('figure[data-result-for="shapes.png"]')).toBeVisible();
     await app.screenshot('broken-image');
     await app.openSample('Room');

@@ -26,6 +26,7 @@ declare global {
 
 export function App() {
   const inputError = useAppStore((s) => s.inputError);
+  const conversionError = useAppStore((s) => s.conversionError);
   const [dragging, setDragging] = useState(false);
   useEffect(() => {
     const params = new URLSearchParams(location.search);
@@ -67,10 +68,11 @@ export function App() {
         </aside>
         <div className="centre">
           {inputError !== null && (
-            <p role="alert" className="error">
+            <p className="error drop-error">
               {inputError}
             </p>
           )}
+          {conversionError !== null && <p className="error drop-error">{conversionError}</p>}
           <Intro />
           <LayerBar />
           <OverlayView />

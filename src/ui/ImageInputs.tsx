@@ -93,6 +93,7 @@ export function ImageInputs() {
           }}
         />
       </label>
+      <InputError />
       <p className="hint">…or drop a picture anywhere, or paste one (Ctrl+V). Pictures never leave this device.</p>
       <div className="samples" role="group" aria-label="Sample images">
         {samples.map((url) => (
@@ -146,5 +147,15 @@ function WebcamStill() {
       )}
       <video ref={video} hidden={stream === null} muted playsInline aria-label="Webcam preview" />
     </div>
+  );
+}
+
+/** The last picture problem, right under the file picker (the page shows it above the picture too, where drops land). */
+function InputError() {
+  const error = useAppStore((s) => s.inputError);
+  return error === null ? null : (
+    <p className="error" role="alert" aria-label="Picture problem">
+      {error}
+    </p>
   );
 }
