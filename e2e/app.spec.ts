@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { expect, test } from './app-fixture';
+import { voidMark } from '../src/viz/panoptic-overlay';
 import { canvasPixels, canvasPoint, download, dropImage, panopticIds, pasteImage, sampleBytes } from './page-helpers';
 
 test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
@@ -73,12 +74,14 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
     expect([...counted.keys()].sort((a, b) => a - b)).toEqual([...listed.keys()].sort((a, b) => a - b));
     for (const [id, area] of counted) expect(listed.get(id)?.area).toBe(area);
 
-    // At opacity 1 without contours, every pixel is its segment's colour, and void shows the photo.
+    // At opacity 1 without contours, every pixel is its segment's colour, and void is the photo marked (hatched).
     const canvas = await canvasPixels(page, 'Panoptic overlay');
     expect([canvas.width, canvas.height]).toEqual([photo.width, photo.height]);
     let mismatches = 0;
     for (let p = 0; p < ids.length; p++) {
-      const expected = ids[p] === 0 ? [photo.data[p * 4], photo.data[p * 4 + 1], photo.data[p * 4 + 2]] : (listed.get(ids[p])?.color ?? [-1, -1, -1]);
+      const marked = new Uint8ClampedArray(4);
+      voidMark(marked, 0, photo.data, p * 4, p % photo.width, Math.floor(p / photo.width));
+      const expected = ids[p] === 0 ? [...marked.subarray(0, 3)] : (listed.get(ids[p])?.color ?? [-1, -1, -1]);
       if (expected.some((v, c) => canvas.data[p * 4 + c] !== v)) mismatches++;
     }
     expect(mismatches).toBe(0);

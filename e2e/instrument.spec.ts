@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
-import { download, panopticIds } from './page-helpers';
+import { canvasPoint, download, panopticIds } from './page-helpers';
 import { SCREENSHOTS_DIR } from './paths';
 
 // The shipped demo model and its samples (synthetic-1.png opens on load). On wasm: on this shared
@@ -98,7 +98,16 @@ test.describe('the app as an instrument (demo model)', () => {
 
     // Following: clicking the wall at layer 3 selects its slot; "this slot" says when the slot changes object.
     await slider.fill('3');
-    await page.getByRole('img', { name: 'Cluster assignment' }).click({ position: { x: 100, y: 350 } });
+    // A wall pixel well inside the wall's cells at layer 3 (brick colour all around it).
+    const third = views[2];
+    const inside = wall.find((p) => {
+      const [x, y] = [p % third.width, Math.floor(p / third.width)];
+      for (let dy = -4; dy <= 4; dy++) for (let dx = -4; dx <= 4; dx++) if (colourAt(third, Math.min(third.width * third.height - 1, Math.max(0, (y + dy) * third.width + x + dx))).join() !== BRICK.join()) return false;
+      return true;
+    });
+    expect(inside).toBeDefined();
+    const point = await canvasPoint(page, 'Cluster assignment', (inside as number) % third.width, Math.floor((inside as number) / third.width));
+    await page.mouse.click(point.x, point.y);
     await expect(page.getByRole('radiogroup', { name: 'Follow' })).toBeVisible();
     await page.getByRole('radio', { name: /^this slot/ }).check();
     await expect(page.getByRole('note').filter({ hasText: /^Slot \d+ changes object/ })).toBeVisible();
@@ -181,4 +190,36 @@ test('on a software (fallback) WebGPU adapter the automatic choice is measured, 
   // The measurement is kept: a reload reuses it.
   await page.reload();
   await expect(status.locator('.backend-reason')).toContainText('measured earlier on it');
+});
+
+test('every picture problem gets its own message next to the picker; an SVG is rasterised and segmented', async ({ page }) => {
+  await openDemo(page);
+  const picker = page.getByLabel('Image', { exact: true });
+  const problem = page.getByRole('region', { name: 'Picture' }).getByRole('alert', { name: 'Picture problem' });
+  const sample = readFileSync(path.join(import.meta.dirname, '..', 'models', 'demo', 'samples', 'synthetic-2.png'));
+  const pngHeader = (w: number, h: number) => {
+    const head = Buffer.from(sample.subarray(0, 33));
+    head.writeUInt32BE(w, 16);
+    head.writeUInt32BE(h, 20);
+    return Buffer.concat([head, sample.subarray(sample.length - 12)]);
+  };
+  const cases: [string, string, Buffer, RegExp][] = [
+    ['empty.png', 'image/png', Buffer.alloc(0), /^"empty\.png" is empty \(0 bytes\)$/],
+    ['cut.png', 'image/png', sample.subarray(0, Math.floor(sample.length / 2)), /^"cut\.png" is a truncated PNG: the file ends before the image does/],
+    ['photo.heic', 'image/heic', Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(64)]), /^"photo\.heic" is a HEIC file, which this browser cannot decode/],
+    ['huge.png', 'image/png', pngHeader(40000, 30000), /^"huge\.png" is too large to decode: 40000×30000 pixels \(1200 MP\)/],
+    ['notes.txt', 'text/plain', Buffer.from('just some words'), /^"notes\.txt" is not an image this app knows/],
+  ];
+  for (const [name, mimeType, buffer, message] of cases) {
+    await picker.setInputFiles({ name, mimeType, buffer });
+    await expect(problem).toHaveText(message);
+    // The picture and its result stay.
+    await expect(page.locator('figure[data-result-for="synthetic-1.png"]')).toBeVisible();
+  }
+  await shot(page, 'picture-problem');
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="129" height="129"><rect width="129" height="60" fill="#4682b4"/><rect y="60" width="129" height="69" fill="#6b8e23"/><circle cx="64" cy="80" r="20" fill="#dc143c"/></svg>';
+  await picker.setInputFiles({ name: 'drawing.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(svg) });
+  await expect(page.locator('figure[data-result-for="drawing.svg"]')).toBeVisible();
+  await expect(problem).toHaveCount(0);
+  await expect(page.getByRole('list', { name: 'Segments' }).getByRole('listitem').first()).toBeVisible();
 });

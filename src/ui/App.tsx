@@ -73,7 +73,6 @@ export function App() {
             </p>
           )}
           {conversionError !== null && <p className="error drop-error">{conversionError}</p>}
-          <Intro />
           <LayerBar />
           <OverlayView />
           <Filmstrip />
@@ -81,6 +80,7 @@ export function App() {
           <StageExplorer />
         </div>
         <aside className="side">
+          <Intro />
           <SegmentList />
         </aside>
       </main>

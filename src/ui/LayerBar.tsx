@@ -33,7 +33,8 @@ export function LayerBar() {
         ▶
       </button>
       <fieldset role="radiogroup" aria-label="Colour clusters by" className="radios">
-        <legend>Colour clusters by</legend>
+        <legend className="visually-hidden">Colour clusters by</legend>
+        <span className="radios-title" aria-hidden="true">Colour by</span>
         {COLOUR_CHOICES.map((c) => (
           <label key={c.by}>
             <input type="radio" name="colour-by" checked={colourBy === c.by} onChange={() => setColourBy(c.by)} /> {c.label}

@@ -62,7 +62,7 @@ export function OverlayView() {
     [display, view, hovered],
   );
   const anchors = useMemo(() => (display === null || view === null ? [] : placeLabels(display.ids, display.photo.width, display.photo.height)), [display, view]);
-  const { ref: frame, size } = useFitSize(image?.pixels.width ?? 1, image?.pixels.height ?? 1, Math.max(240, window.innerHeight * 0.5));
+  const { ref: frame, size } = useFitSize(image?.pixels.width ?? 1, image?.pixels.height ?? 1, Math.max(240, window.innerHeight * 0.4));
   const [pointer, setPointer] = useState<{ x: number; y: number } | null>(null);
 
   if (image === null || display === null) return <div className="overlay empty">Choose, drop or paste a picture, or pick a sample.</div>;
@@ -167,19 +167,19 @@ function HoverCard({ region, total, at, size }: { region: Region; total: number;
   );
 }
 
-/** Where the time went, stage by stage (worker-side wall clock), after every run. */
+/** Where the time went, stage by stage (worker-side wall clock), after every run: the total, the stages on demand. */
 function Timings({ timings, inputSize }: { timings: readonly StageTiming[]; inputSize: readonly [number, number] }) {
   const total = timings.reduce((sum, t) => sum + t.ms, 0);
   return (
-    <span className="timings" aria-label="Stage timings">
-      <span>
-        input {inputSize[1]}×{inputSize[0]} · total {Math.round(total)} ms:
-      </span>
+    <details className="timings" aria-label="Stage timings">
+      <summary>
+        input {inputSize[1]}×{inputSize[0]} · total {Math.round(total)} ms
+      </summary>
       {timings.map((t) => (
         <span key={t.stage} className="timing">
           {t.stage} {Math.round(t.ms)} ms
         </span>
       ))}
-    </span>
+    </details>
   );
 }
