@@ -114,6 +114,7 @@ export function OverlayView() {
         {image.name} · {image.pixels.width}×{image.pixels.height}
         {image.downscaledFrom !== undefined && ` (scaled down from ${image.downscaledFrom[0]}×${image.downscaledFrom[1]})`}
         {current !== null && view === null && ` · computing the ${viewMode} view…`}
+        {current !== null && ' · '}
         {current !== null && <Timings timings={current.timings} inputSize={current.inputSize} />}
         {current !== null && lastPostprocessMs !== null && <span className="rethreshold-time"> · view re-thresholded in {Math.round(lastPostprocessMs)} ms (no network run)</span>}
       </figcaption>
