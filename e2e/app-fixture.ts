@@ -19,7 +19,7 @@ export interface App {
 
 export const test = base.extend<{ app: App; allowDeviceLoss: boolean }>({
   allowDeviceLoss: [false, { option: true }],
-  app: async ({ page, allowDeviceLoss }, provide) => {
+  app: async ({ page, allowDeviceLoss }, provide, testInfo) => {
     const gpuTrouble: string[] = [];
     const watch = (message: ConsoleMessage) => {
       if ((message.type() === 'warning' || message.type() === 'error') && GPU_TROUBLE.test(message.text())) {
@@ -30,7 +30,8 @@ export const test = base.extend<{ app: App; allowDeviceLoss: boolean }>({
     page.on('console', watch);
     page.on('worker', (worker) => worker.on('console', watch));
     page.on('pageerror', (error) => gpuTrouble.push(`page error: ${error.message}`));
-    await page.goto('/?debug&model=tiny');
+    // SwiftShader is a software adapter, where the automatic choice measures and picks a faster backend: the WebGPU tests ask for it by name.
+    await page.goto(testInfo.project.name === 'webgpu' ? '/?debug&model=tiny&backend=webgpu' : '/?debug&model=tiny');
     await expect(page.getByRole('status', { name: 'Engine status' })).toHaveAttribute('data-status', 'ready');
     const app: App = {
       page,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { expect, test } from './app-fixture';
+import { voidMark } from '../src/viz/panoptic-overlay';
 import { canvasPixels, canvasPoint, download, dropImage, panopticIds, pasteImage, sampleBytes } from './page-helpers';
 
 test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
@@ -73,12 +74,14 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
     expect([...counted.keys()].sort((a, b) => a - b)).toEqual([...listed.keys()].sort((a, b) => a - b));
     for (const [id, area] of counted) expect(listed.get(id)?.area).toBe(area);
 
-    // At opacity 1 without contours, every pixel is its segment's colour, and void shows the photo.
+    // At opacity 1 without contours, every pixel is its segment's colour, and void is the photo marked (hatched).
     const canvas = await canvasPixels(page, 'Panoptic overlay');
     expect([canvas.width, canvas.height]).toEqual([photo.width, photo.height]);
     let mismatches = 0;
     for (let p = 0; p < ids.length; p++) {
-      const expected = ids[p] === 0 ? [photo.data[p * 4], photo.data[p * 4 + 1], photo.data[p * 4 + 2]] : (listed.get(ids[p])?.color ?? [-1, -1, -1]);
+      const marked = new Uint8ClampedArray(4);
+      voidMark(marked, 0, photo.data, p * 4, p % photo.width, Math.floor(p / photo.width));
+      const expected = ids[p] === 0 ? [...marked.subarray(0, 3)] : (listed.get(ids[p])?.color ?? [-1, -1, -1]);
       if (expected.some((v, c) => canvas.data[p * 4 + c] !== v)) mismatches++;
     }
     expect(mismatches).toBe(0);
@@ -97,7 +100,8 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
     for (let layer = 1; layer <= 7; layer++) {
       await slider.fill(String(layer));
       await expect(slider).toHaveAttribute('aria-valuetext', layer === 7 ? 'Final' : `Layer ${layer}`);
-      const pixels = await canvasPixels(page, 'Cluster assignment');
+      // The layer drives the main view: that layer's assignment, then the panoptic result.
+      const pixels = await canvasPixels(page, layer === 7 ? 'Panoptic overlay' : 'Cluster assignment');
       const signature = `${pixels.width}x${pixels.height}:${pixels.data.join(',')}`;
       expect(pixels.width * pixels.height).toBeGreaterThan(1);
       expect(signature, `layer ${layer} equals layer ${layer - 1}`).not.toBe(previous);
@@ -107,7 +111,9 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
     await expect(slider).toHaveValue('6');
     await page.getByRole('button', { name: 'Next layer' }).click();
     await expect(slider).toHaveValue('7');
+    await expect(page.getByRole('list', { name: 'Layers' }).getByRole('listitem')).toHaveCount(7);
 
+    await page.getByRole('button', { name: 'Previous layer' }).click();
     await page.getByRole('img', { name: 'Cluster assignment' }).click({ position: { x: 60, y: 60 } });
     const selected = Number((await page.locator('.cluster-table button[aria-pressed="true"]').innerText()).trim());
     // The selected cluster is highlighted in all seven layers at once.
@@ -284,7 +290,7 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
     const { page } = app;
     await app.openSample('Shapes');
     await page.getByLabel('Image', { exact: true }).setInputFiles({ name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('this is not a PNG at all') });
-    await expect(page.getByRole('alert')).toContainText('"broken.png" could not be read as an image');
+    await expect(page.getByRole('alert', { name: 'Picture problem' })).toContainText('"broken.png" is not an image this app knows');
     await expect(page.locator('figure[data-result-for="shapes.png"]')).toBeVisible();
     await app.screenshot('broken-image');
     await app.openSample('Room');

@@ -15,7 +15,10 @@ describe('chooseBackend', () => {
     expect(report.skipped.map((s) => s.backend)).toEqual(['webgpu', 'webgl']);
     expect(report.skipped[0].reason).toMatch(/navigator\.gpu is absent/);
     expect(report.skipped[1].reason).toBe('not registered in this environment');
-    expect(describeBackend(report)).toMatch(/^wasm, faster backends skipped: webgpu: navigator\.gpu is absent .*; webgl: not registered in this environment/);
+    expect(report.reason).toBe('automatic: the fastest backend that started');
+    // Node is not cross-origin isolated: one thread.
+    expect(report.threads).toBe(1);
+    expect(describeBackend(report)).toMatch(/^wasm, 1 thread, faster backends skipped: webgpu: navigator\.gpu is absent .*; webgl: not registered in this environment/);
   });
 
   it('tells a refused adapter apart from a missing API', async () => {
@@ -23,7 +26,7 @@ describe('chooseBackend', () => {
     vi.stubGlobal('navigator', { gpu: { requestAdapter } });
     const report = await chooseBackend({ order: ['webgpu', 'cpu'] });
     expect(requestAdapter).toHaveBeenCalledOnce();
-    expect(report).toEqual({ backend: 'cpu', skipped: [{ backend: 'webgpu', reason: 'the browser refused a WebGPU adapter' }] });
+    expect(report).toEqual({ backend: 'cpu', skipped: [{ backend: 'webgpu', reason: 'the browser refused a WebGPU adapter' }], reason: 'the first of the requested backends that started' });
     expect(tf.getBackend()).toBe('cpu');
   });
 

@@ -3,12 +3,20 @@ import type { ClassInfo, KMaXConfig } from '../model/config';
 import { KMaXDeepLab } from '../model/meta-arch/kmax-deeplab';
 import { layerRecord, validExtent } from '../model/transformer-decoder/layer-record';
 import type { NamedTensors } from '../model/weights';
-import { resolveSegmentOptions, type ResolvedSegmentOptions } from './options';
+import { resolveSegmentOptions, resolveThresholds, type ResolvedSegmentOptions } from './options';
 import { postprocess } from './postprocess/postprocess';
 import { networkInput } from './preprocess/network-input';
 import type { ResizePlan } from './preprocess/resize-plan';
 import { StageClock } from './stage-clock';
-import type { DumpedTensor, LayerRecord, RgbImage, SegmentOptions, SegmentResult, Segmenter } from './types';
+import type { DumpedTensor, LayerRecord, RepostprocessOptions, RepostprocessResult, RgbImage, SegmentOptions, SegmentResult, Segmenter } from './types';
+
+/** The final head's outputs of a run, kept as plain arrays (no tensor outlives a run). */
+interface KeptOutputs {
+  readonly classLogits: Float32Array;
+  readonly maskLogits: Float32Array;
+  readonly maskShape: [number, number, number];
+  readonly geometry: ResizePlan;
+}
 
 /**
  * The in-process segmenter: pre-processing, the network stage by stage (each
@@ -17,6 +25,7 @@ import type { DumpedTensor, LayerRecord, RgbImage, SegmentOptions, SegmentResult
  */
 export class KMaXSegmenter implements Segmenter {
   private readonly model: KMaXDeepLab;
+  private kept: KeptOutputs | undefined;
 
   constructor(
     readonly config: KMaXConfig,
@@ -83,7 +92,9 @@ export class KMaXSegmenter implements Segmenter {
       await dump('pred_masks', final.maskLogits, 'h x w x K');
       if (opts.stages) layers.push(await this.record(this.model.numLayers, final, geometry, opts));
 
-      const post = await postprocess((await final.classLogits.data()) as Float32Array, final.maskLogits, geometry, this.classes, opts.thresholds, {
+      const classLogits = (await final.classLogits.data()) as Float32Array;
+      if (opts.keepOutputs) this.kept = { classLogits, maskLogits: (await final.maskLogits.data()) as Float32Array, maskShape: final.maskLogits.shape, geometry };
+      const post = await postprocess(classLogits, final.maskLogits, geometry, this.classes, opts.thresholds, {
         semantic: opts.semantic,
         instances: opts.instances,
       });
@@ -100,6 +111,23 @@ export class KMaXSegmenter implements Segmenter {
       };
     } finally {
       tf.dispose(owned);
+    }
+  }
+
+  async repostprocess(options: RepostprocessOptions): Promise<RepostprocessResult> {
+    const kept = this.kept;
+    if (kept === undefined) throw new NoOutputsError('no network outputs are kept: segment with keepOutputs first');
+    const clock = new StageClock();
+    const maskLogits = tf.tensor3d(kept.maskLogits, kept.maskShape);
+    try {
+      const post = await postprocess(kept.classLogits, maskLogits, kept.geometry, this.classes, resolveThresholds(this.config.postprocess, options.thresholds ?? {}), {
+        semantic: options.semantic ?? false,
+        instances: options.instances ?? false,
+      });
+      await clock.lap('postprocess');
+      return { panoptic: post.panoptic, ...(post.semantic !== undefined && { semantic: post.semantic }), ...(post.instances !== undefined && { instances: post.instances }), timings: clock.timings };
+    } finally {
+      maskLogits.dispose();
     }
   }
 
@@ -124,8 +152,13 @@ export class KMaXSegmenter implements Segmenter {
   }
 
   dispose(): void {
+    this.kept = undefined;
     this.model.dispose();
   }
+}
+
+export class NoOutputsError extends Error {
+  override readonly name = 'NoOutputsError';
 }
 
 /** Dump names of the decoder outputs: by stride for the four standard stages (issue 2). */

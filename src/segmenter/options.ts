@@ -15,6 +15,7 @@ export interface ResolvedSegmentOptions {
   readonly semantic: boolean;
   readonly instances: boolean;
   readonly dump: boolean;
+  readonly keepOutputs: boolean;
 }
 
 const MODES: readonly AttentionMode[] = ['kmeans', 'softmax', 'cluster-softmax'];
@@ -30,6 +31,7 @@ export function resolveSegmentOptions(options: SegmentOptions, config: KMaXConfi
     semantic: options.semantic ?? false,
     instances: options.instances ?? false,
     dump: options.dump ?? false,
+    keepOutputs: options.keepOutputs ?? false,
   };
 }
 
@@ -61,7 +63,7 @@ function resolveAttention(attention: AttentionMode | readonly AttentionMode[], n
   return modes;
 }
 
-function resolveThresholds(defaults: PostProcessConfig, overrides: Partial<PostProcessConfig>): PostProcessConfig {
+export function resolveThresholds(defaults: PostProcessConfig, overrides: Partial<PostProcessConfig>): PostProcessConfig {
   const merged = { ...defaults, ...overrides };
   for (const key of ['pixelThreshold', 'classThresholdThing', 'classThresholdStuff', 'overlapThreshold'] as const) {
     const v = merged[key];

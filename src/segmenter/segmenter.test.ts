@@ -26,6 +26,28 @@ describe('segmenter on the r50-coco-4stage fixture (cpu)', () => {
     segmenter.dispose();
   });
 
+  it('re-post-processes kept outputs without the network: same maps as a full run, other thresholds, no tensor left', async () => {
+    const segmenter = await loadSegmenter({ kind: 'files', files });
+    const image = fixtureImage();
+    await expect(segmenter.repostprocess?.({ semantic: true })).rejects.toThrow(/keepOutputs/);
+    const first = await segmenter.segment(image, { keepOutputs: true });
+    const baseline = tf.memory().numTensors;
+    // A run that keeps nothing (with other outputs, softmax attention) leaves the kept outputs alone.
+    const full = await segmenter.segment(image, { semantic: true, instances: true });
+    await segmenter.segment(image, { attention: 'softmax' });
+    const again = await segmenter.repostprocess?.({ semantic: true, instances: true });
+    expect(again?.panoptic.ids).toEqual(first.panoptic.ids);
+    expect(again?.semantic).toEqual(full.semantic);
+    expect(again?.instances?.map((i) => [i.classId, i.cluster, i.score])).toEqual(full.instances?.map((i) => [i.classId, i.cluster, i.score]));
+    expect(again?.timings.map((t) => t.stage)).toEqual(['postprocess']);
+    // Thresholds change the result: nothing passes a class threshold of 1.
+    const strict = await segmenter.repostprocess?.({ thresholds: { classThresholdThing: 1, classThresholdStuff: 1 } });
+    expect(first.panoptic.segments.length).toBeGreaterThan(0);
+    expect(strict?.panoptic.segments).toEqual([]);
+    expect(tf.memory().numTensors).toBe(baseline);
+    segmenter.dispose();
+  });
+
   it('stops at the stage boundary after an abort, rejects with the reason and frees what it made', async () => {
     const segmenter = await loadSegmenter({ kind: 'files', files });
     await segmenter.segment(fixtureImage()); // the BN-folded conv weights, built on first use, stay

@@ -32,6 +32,13 @@ export interface SegmentOptions {
   readonly instances?: boolean;
   /** Return the intermediate tensors named in issue 2 (for `kmax segment --dump`). */
   readonly dump?: boolean;
+  /**
+   * Keep this run's final class and mask logits (as plain arrays, no tensor) so
+   * that `repostprocess` can redo post-processing without the network; they
+   * stay until the next run that keeps its outputs (runs that do not, such as
+   * a comparison's second plan, leave them alone).
+   */
+  readonly keepOutputs?: boolean;
   /** Called as each stage finishes. */
   readonly onProgress?: (event: StageEvent) => void;
   /**
@@ -128,9 +135,20 @@ export interface SegmentResult {
   readonly inputSize: readonly [number, number];
 }
 
+/** What post-processing alone can change: thresholds and the extra semantic / instance outputs. */
+export type RepostprocessOptions = Pick<SegmentOptions, 'thresholds' | 'semantic' | 'instances'>;
+
+/** A post-processing pass over kept network outputs: the new panoptic (and semantic / instance) result and its time. */
+export type RepostprocessResult = Pick<SegmentResult, 'panoptic' | 'semantic' | 'instances' | 'timings'>;
+
 export interface Segmenter {
   readonly config: KMaXConfig;
   readonly classes: readonly ClassInfo[];
   segment(image: RgbImage, options?: SegmentOptions): Promise<SegmentResult>;
+  /**
+   * Post-processes the outputs kept by the last `segment` call with `keepOutputs`
+   * again, with other thresholds or outputs; throws if none were kept.
+   */
+  repostprocess?(options: RepostprocessOptions): Promise<RepostprocessResult>;
   dispose(): void;
 }

@@ -1,4 +1,5 @@
-import { describeBackend } from '../backend/backend-report';
+import { BACKEND_ORDER, describeBackend, type BackendName } from '../backend/backend-report';
+import type { BackendBenchmark } from '../backend/software-adapter';
 import { megabytes, openModelStore, type StoredModel } from '../loading/model-store';
 import type { KMaXConfig } from '../model/config';
 import type { AttentionMode, SegmentResult, StageEvent } from '../segmenter/types';
@@ -12,7 +13,7 @@ import { engine } from './engine';
 import type { ConvertedModel, EngineProgress, ModelEntry, ServedModel } from './model-slice';
 import type { AttentionPlan, LoadedImage } from './result-slice';
 import { useAppStore, type AppState } from './store';
-import type { ColourBy, ViewMode } from './view-slice';
+import type { ColourBy, FollowMode, ViewMode } from './view-slice';
 
 // Actions are plain functions over the store, callable from components, worker
 // callbacks and tests alike. The segmenter itself stays out of the store.
@@ -34,8 +35,29 @@ interface ManifestEntry {
   readonly samples?: readonly string[];
 }
 
-/** Reads the served model list, picks the remembered (or `?model=`) model and loads it. */
-export async function startApp(base: string, requested: string | null): Promise<void> {
+/** The backend asked for with `?backend=` (the "Backend" select), or null for the automatic choice. */
+let requestedBackend: BackendName | null = null;
+
+/** Where the page keeps the backend micro-benchmark of a software WebGPU adapter (measured once per machine). */
+const BENCHMARK_KEY = 'kmax-lens-backend-benchmark';
+
+function storedBenchmark(): BackendBenchmark | undefined {
+  try {
+    const text = localStorage.getItem(BENCHMARK_KEY);
+    return text === null ? undefined : (JSON.parse(text) as BackendBenchmark);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `?backend=` value if it names a backend. */
+export function parseBackend(value: string | null): BackendName | null {
+  return BACKEND_ORDER.find((b) => b === value) ?? null;
+}
+
+/** Reads the served model list, picks the remembered (or `?model=`) model and loads it; `backend` forces a backend (null: automatic). */
+export async function startApp(base: string, requested: string | null, backend: BackendName | null = null): Promise<void> {
+  requestedBackend = backend;
   listenToDeviceLoss();
   let served: ServedModel[] = [];
   try {
@@ -76,13 +98,23 @@ export async function loadModel(id: string): Promise<void> {
   set({ modelId: id, engineStatus: 'loading', progress: { phase: 'download', loaded: 0, total: 0 }, engineError: null, result: null, resultFor: null, comparison: null, selectedCluster: null });
   let bytes = entry.kind === 'stored' ? entry.bytes : 0;
   try {
+    const benchmark = storedBenchmark();
     const loaded = await engine().load(sourceOf(entry), {
+      ...(requestedBackend === null ? {} : { backends: [requestedBackend] }),
+      ...(benchmark === undefined ? {} : { benchmark }),
       onProgress: (e) => {
         bytes = e.total;
         if (ticket === loads) set({ progress: { phase: 'download', loaded: e.loaded, total: e.total } });
       },
     });
     if (ticket !== loads) return;
+    if (loaded.backend.benchmark !== undefined) {
+      try {
+        localStorage.setItem(BENCHMARK_KEY, JSON.stringify(loaded.backend.benchmark));
+      } catch {
+        // Storage refused: the next visit measures again.
+      }
+    }
     set({
       engineStatus: 'warming',
       progress: null,
@@ -124,7 +156,7 @@ export function currentPlan(): AttentionPlan {
 /** Segment options of an app run: every stage recorded with its soft maps; semantic or instances when the view shows them. */
 function runOptions(plan: AttentionPlan) {
   const { viewMode } = get();
-  return { attention: plan.schedule, stages: true, softMaps: true, semantic: viewMode === 'semantic', instances: viewMode === 'instances' };
+  return { attention: plan.schedule, stages: true, softMaps: true, semantic: viewMode === 'semantic', instances: viewMode === 'instances', keepOutputs: true };
 }
 
 /** Reports each finished stage of a run in the status region. */
@@ -220,7 +252,7 @@ export async function runSegmentation(): Promise<void> {
   try {
     const result = await segmenter.segment(image.pixels, { ...runOptions(plan), signal: controller.signal, onProgress: stageProgress('segment') });
     if (controller.signal.aborted) return;
-    set({ result, resultFor: image, resultPlan: plan, engineStatus: 'ready', progress: null, hiddenRegions: [], hoveredRegion: null });
+    set({ result, resultFor: image, resultPlan: plan, engineStatus: 'ready', progress: null, hiddenRegions: [], hoveredRegion: null, lastPostprocessMs: null });
   } catch (error) {
     if (error instanceof CancelledError || controller.signal.aborted) return;
     set({ engineStatus: 'error', progress: null, engineError: `segmentation failed: ${messageOf(error)}` });
@@ -268,12 +300,27 @@ export async function setFromLayer(fromLayer: number): Promise<void> {
   if (get().attention !== 'kmeans') await runSegmentation();
 }
 
-/** Switches the overlay between panoptic, semantic and instance views; a run adds what the result lacks. */
+/**
+ * Switches the overlay between panoptic, semantic and instance views. What the
+ * result lacks is post-processed in the worker from the network outputs it kept
+ * ("re-thresholding"): no network run; only if those are gone (device lost) does it segment again.
+ */
 export async function setViewMode(viewMode: ViewMode): Promise<void> {
   set({ viewMode, hiddenRegions: [], hoveredRegion: null });
-  const { result } = get();
-  if (result === null) return;
-  if ((viewMode === 'semantic' && result.semantic === undefined) || (viewMode === 'instances' && result.instances === undefined)) await runSegmentation();
+  const { result, resultFor } = get();
+  if (result === null || segmenter?.repostprocess === undefined) return;
+  const semantic = viewMode === 'semantic' || result.semantic !== undefined;
+  const instances = viewMode === 'instances' || result.instances !== undefined;
+  if (semantic === (result.semantic !== undefined) && instances === (result.instances !== undefined)) return;
+  set({ engineStatus: 'rethresholding', progress: null });
+  try {
+    const post = await segmenter.repostprocess({ semantic, instances });
+    if (get().result !== result) return;
+    const ms = post.timings.reduce((sum, t) => sum + t.ms, 0);
+    set({ result: { ...result, ...post, timings: result.timings }, resultFor, engineStatus: 'ready', lastPostprocessMs: ms });
+  } catch {
+    if (get().result === result) await runSegmentation();
+  }
 }
 
 export const setOpacity = (opacity: number) => set({ opacity });
@@ -281,7 +328,9 @@ export const setContours = (contours: boolean) => set({ contours });
 export const setLabels = (labels: boolean) => set({ labels });
 export const setColourBy = (colourBy: ColourBy) => set({ colourBy });
 export const setLayer = (layer: number) => set({ layer: Math.min(numLayers(), Math.max(0, layer)) });
-export const selectCluster = (selectedCluster: number | null) => set({ selectedCluster });
+/** Selects a cluster slot as seen at `atLayer` (default: the layer on show), or clears the selection. */
+export const selectCluster = (selectedCluster: number | null, atLayer?: number) => set({ selectedCluster, selectedLayer: atLayer ?? get().layer });
+export const setFollow = (follow: FollowMode) => set({ follow });
 export const setPlaying = (playing: boolean) => set({ playing });
 export const hoverRegion = (hoveredRegion: number | null) => set({ hoveredRegion });
 
@@ -316,9 +365,19 @@ export async function loseDevice(): Promise<boolean> {
 export function engineStatusLine(state: Pick<AppState, 'backend' | 'engineStatus' | 'modelName' | 'progress'>): string {
   const backend = state.backend === null ? 'choosing a backend' : `Backend: ${describeBackend(state.backend)}`;
   const model = state.modelName === null ? '' : ` · Model: ${state.modelName}`;
-  const progress = state.progress === null ? state.engineStatus : progressLine(state.progress);
+  const progress = state.progress === null ? STATUS_WORDS[state.engineStatus] : progressLine(state.progress);
   return `${backend}${model} · ${progress}`;
 }
+
+const STATUS_WORDS: Record<AppState['engineStatus'], string> = {
+  idle: 'idle',
+  loading: 'loading',
+  warming: 'warming up',
+  ready: 'ready',
+  running: 'segmenting',
+  rethresholding: 're-thresholding (post-processing the last network outputs, no new run)',
+  error: 'error',
+};
 
 /** The engine's progress in words: bytes for a download, the finished stage for a run. */
 export function progressLine(progress: EngineProgress): string {

@@ -27,7 +27,8 @@ export interface Conversion {
   readonly progress: ConversionProgress | null;
 }
 
-export type EngineStatus = 'idle' | 'loading' | 'warming' | 'ready' | 'running' | 'error';
+/** `rethresholding`: post-processing the kept network outputs again, no network run. */
+export type EngineStatus = 'idle' | 'loading' | 'warming' | 'ready' | 'running' | 'rethresholding' | 'error';
 
 /** What the engine is busy with: weight bytes arriving, or stages of a warm-up or real run finishing. */
 export type EngineProgress =

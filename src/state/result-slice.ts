@@ -32,6 +32,8 @@ export interface ResultSlice {
   comparison: Comparison | null;
   /** A problem with the last input (broken file...); the previous result stays. */
   inputError: string | null;
+  /** Worker time of the last re-post-processing (view switch), in ms; null until one ran. */
+  lastPostprocessMs: number | null;
 }
 
 export const createResultSlice: StateCreator<ResultSlice, [], [], ResultSlice> = () => ({
@@ -41,4 +43,5 @@ export const createResultSlice: StateCreator<ResultSlice, [], [], ResultSlice> =
   resultPlan: null,
   comparison: null,
   inputError: null,
+  lastPostprocessMs: null,
 });

@@ -26,7 +26,7 @@ describe('app store', () => {
     const pixels = { width: 1, height: 1, channels: 4 as const, data: new Uint8ClampedArray(4) };
     store.useAppStore.setState({ modelId: 'demo', attention: 'softmax', fromLayer: 3, viewMode: 'semantic', opacity: 0.3, image: { name: 'secret.png', pixels }, layer: 2, hiddenRegions: [4] });
     const persisted = JSON.parse(saved.get('kmax-lens') ?? '{}') as { state: Record<string, unknown> };
-    expect(Object.keys(persisted.state).sort()).toEqual(['attention', 'colourBy', 'contours', 'fromLayer', 'labels', 'layer', 'modelId', 'opacity', 'viewMode']);
+    expect(Object.keys(persisted.state).sort()).toEqual(['attention', 'colourBy', 'contours', 'follow', 'fromLayer', 'labels', 'layer', 'modelId', 'opacity', 'viewMode']);
     expect(persisted.state).toMatchObject({ modelId: 'demo', attention: 'softmax', fromLayer: 3, viewMode: 'semantic', opacity: 0.3, layer: 2 });
     expect(JSON.stringify(persisted)).not.toContain('secret');
   });

@@ -27,6 +27,7 @@ export const useAppStore = create<AppState>()(
         contours: s.contours,
         labels: s.labels,
         colourBy: s.colourBy,
+        follow: s.follow,
         layer: s.layer,
       }),
     },

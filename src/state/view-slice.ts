@@ -8,7 +8,17 @@ export const ATTENTION_CHOICES = [
   { label: 'cluster softmax', mode: 'cluster-softmax' },
 ] as const satisfies readonly { label: string; mode: AttentionMode }[];
 
-export type ColourBy = 'cluster' | 'class';
+/** How cluster slots are coloured: by the final segment they are traced to, by slot id, or by their predicted class. */
+export type ColourBy = 'traced' | 'cluster' | 'class';
+
+export const COLOUR_CHOICES = [
+  { by: 'traced', label: 'traced segment' },
+  { by: 'cluster', label: 'cluster slot' },
+  { by: 'class', label: 'predicted class' },
+] as const satisfies readonly { by: ColourBy; label: string }[];
+
+/** Following a selected cluster: the slot id through the layers, or the object (traced segment) it belongs to. */
+export type FollowMode = 'slot' | 'object';
 
 /** What the overlay shows: the panoptic segments, the semantic classes, or thing instances only. */
 export type ViewMode = 'panoptic' | 'semantic' | 'instances';
@@ -32,6 +42,9 @@ export interface ViewSlice {
   /** Stage explorer layer, 0..5 for the kMaX layers, 6 = final. */
   layer: number;
   selectedCluster: number | null;
+  /** Layer at which `selectedCluster` was picked (its object is read there). */
+  selectedLayer: number;
+  follow: FollowMode;
   playing: boolean;
   /** Region ids of the current view switched off in the legend. */
   hiddenRegions: readonly number[];
@@ -46,9 +59,11 @@ export const createViewSlice: StateCreator<ViewSlice, [], [], ViewSlice> = () =>
   opacity: 0.6,
   contours: true,
   labels: true,
-  colourBy: 'cluster',
+  colourBy: 'traced',
   layer: 6,
   selectedCluster: null,
+  selectedLayer: 6,
+  follow: 'object',
   playing: false,
   hiddenRegions: [],
   hoveredRegion: null,

@@ -1,10 +1,15 @@
 import { useEffect, useState } from 'react';
-import { convertCheckpoint, loseDevice, runNetwork, startApp } from '../state/actions';
+import { convertCheckpoint, loseDevice, parseBackend, runNetwork, startApp } from '../state/actions';
+import { engine } from '../state/engine';
 import { useAppStore } from '../state/store';
+import { BackendPicker } from './BackendPicker';
 import { CheckpointInput, isCheckpointFileName } from './CheckpointInput';
 import { ComparePanel } from './ComparePanel';
 import { EngineStatus } from './EngineStatus';
+import { Filmstrip } from './Filmstrip';
 import { ImageInputs, openBlob } from './ImageInputs';
+import { Intro } from './Intro';
+import { LayerBar } from './LayerBar';
 import { ModelInfo } from './ModelInfo';
 import { ModelPicker } from './ModelPicker';
 import { OverlayView } from './OverlayView';
@@ -15,17 +20,18 @@ import { ViewControls } from './ViewControls';
 declare global {
   interface Window {
     /** Present with `?debug`: hooks for manual checks and the e2e tests. */
-    kmaxLens?: { loseDevice: typeof loseDevice; runNetwork: typeof runNetwork };
+    kmaxLens?: { loseDevice: typeof loseDevice; runNetwork: typeof runNetwork; sentRequests: () => readonly string[] };
   }
 }
 
 export function App() {
   const inputError = useAppStore((s) => s.inputError);
+  const conversionError = useAppStore((s) => s.conversionError);
   const [dragging, setDragging] = useState(false);
   useEffect(() => {
     const params = new URLSearchParams(location.search);
-    if (params.has('debug')) window.kmaxLens = { loseDevice, runNetwork };
-    void startApp(import.meta.env.BASE_URL, params.get('model'));
+    if (params.has('debug')) window.kmaxLens = { loseDevice, runNetwork, sentRequests: () => [...engine().sent] };
+    void startApp(import.meta.env.BASE_URL, params.get('model'), parseBackend(params.get('backend')));
   }, []);
   return (
     <div
@@ -47,6 +53,7 @@ export function App() {
       <header className="top">
         <h1>kMaX Lens</h1>
         <ModelPicker />
+        <BackendPicker />
         <EngineStatus />
       </header>
       <main className="layout">
@@ -61,15 +68,19 @@ export function App() {
         </aside>
         <div className="centre">
           {inputError !== null && (
-            <p role="alert" className="error">
+            <p className="error drop-error">
               {inputError}
             </p>
           )}
+          {conversionError !== null && <p className="error drop-error">{conversionError}</p>}
+          <LayerBar />
           <OverlayView />
+          <Filmstrip />
           <ComparePanel />
           <StageExplorer />
         </div>
         <aside className="side">
+          <Intro />
           <SegmentList />
         </aside>
       </main>

@@ -11,8 +11,8 @@ interface Props {
   readonly count: number;
 }
 
-/** Distinct line colours that read on light and dark panels. */
-const LINE_COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324'];
+/** Void's grey, as in the class palette. */
+const VOID = 'rgb(128, 128, 128)';
 const WIDTH = 360;
 const HEIGHT = 170;
 const PAD = { left: 34, right: 10, top: 10, bottom: 24 };
@@ -20,6 +20,11 @@ const PAD = { left: 34, right: 10, top: 10, bottom: 24 };
 /** How one cluster's class prediction firms up layer by layer: a line per class worth following, the numbers below. */
 export function ClassProbabilityPlot({ layers, cluster, classes, count }: Props) {
   const name = (id: number) => classes[id]?.name ?? 'void';
+  // One colour language: each line in its class's colour, as in the overlay and the legend.
+  const colour = (id: number) => {
+    const c = classes[id]?.color;
+    return c === undefined ? VOID : `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+  };
   const { classIds, series } = classTrajectories(layers, cluster, 3);
   const x = (i: number) => PAD.left + (i * (WIDTH - PAD.left - PAD.right)) / Math.max(1, layers.length - 1);
   const y = (p: number) => PAD.top + (1 - p) * (HEIGHT - PAD.top - PAD.bottom);
@@ -42,7 +47,7 @@ export function ClassProbabilityPlot({ layers, cluster, classes, count }: Props)
           </text>
         ))}
         {series.map((values, s) => (
-          <g key={classIds[s]} data-class={name(classIds[s])} stroke={LINE_COLOURS[s % LINE_COLOURS.length]} fill={LINE_COLOURS[s % LINE_COLOURS.length]}>
+          <g key={classIds[s]} data-class={name(classIds[s])} stroke={colour(classIds[s])} fill={colour(classIds[s])}>
             <polyline fill="none" strokeWidth={2} points={values.map((p, i) => `${x(i)},${y(p)}`).join(' ')} />
             {values.map((p, i) => (
               <circle key={i} cx={x(i)} cy={y(p)} r={2.5} />
@@ -55,7 +60,7 @@ export function ClassProbabilityPlot({ layers, cluster, classes, count }: Props)
         <ul className="plot-legend">
           {classIds.map((c, s) => (
             <li key={c}>
-              <span className="swatch" aria-hidden="true" style={{ background: LINE_COLOURS[s % LINE_COLOURS.length] }} />
+              <span className="swatch" aria-hidden="true" style={{ background: colour(c) }} />
               {name(c)}: {series[s].map((p) => `${(p * 100).toFixed(0)}`).join(' → ')}%
             </li>
           ))}

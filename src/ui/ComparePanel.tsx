@@ -39,7 +39,7 @@ export function ComparePanel() {
         const { ids, segments } = result.panoptic;
         return { image: panopticOverlay(photo.pixels, ids, segmentPalette(segments, classes), { opacity, contours }), pick: undefined };
       }
-      const stage = stageOverlay(photo.pixels, record, resized, colours, { opacity: 0.7, maxSide: SIDE, ...(selected === null ? {} : { highlight: selected }) });
+      const stage = stageOverlay(photo.pixels, record, resized, colours, { opacity: 0.7, maxSide: SIDE, ...(selected === null ? {} : { highlight: new Set([selected]) }) });
       return { image: stage.image, pick: (x: number, y: number) => record.assignment[stage.cellAt(x, y)] };
     });
   }, [comparison, photo, resized, layer, count, classes, opacity, contours, colours, selected]);

@@ -10,7 +10,8 @@ export function EngineStatus() {
   const { progress } = state;
   return (
     <section role="status" aria-label="Engine status" className="engine-status" data-backend={state.backend?.backend ?? ''} data-status={state.engineStatus}>
-      <p>{engineStatusLine(state)}</p>
+      <p title={engineStatusLine(state)}>{engineStatusLine(state)}</p>
+      {state.backend?.reason !== undefined && <p className="backend-reason">Why {state.backend.backend}: {state.backend.reason}</p>}
       {progress?.phase === 'download' && progress.total > 0 && <progress aria-label="Model download" max={progress.total} value={progress.loaded} />}
       {progress !== null && progress.phase !== 'download' && <progress aria-label={progress.phase === 'warm-up' ? 'Shader warm-up' : 'Segmentation'} max={progress.total} value={progress.done} />}
       {notice !== null && <p className="notice">{notice}</p>}

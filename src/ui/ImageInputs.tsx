@@ -14,12 +14,36 @@ function sampleName(url: string): string {
 
 /** Decodes a picture from any source and hands it to the store; a broken file only sets a message. */
 export async function openBlob(blob: Blob, name: string): Promise<void> {
+  let image;
   try {
-    await showImage(await decodeImage(blob, name));
+    image = await decodeImage(blob, name);
   } catch (error) {
     reportInputError(error instanceof Error ? error.message : String(error));
+    return;
   }
+  const run = showImage(image);
+  bringResultIntoView();
+  await run;
 }
+
+/**
+ * Scrolls the main view to just under the sticky header when it is not in sight
+ * (on a phone the picker sits below it), so choosing a picture shows its result.
+ */
+function bringResultIntoView(): void {
+  requestAnimationFrame(() => {
+    const view = document.querySelector<HTMLElement>('.overlay');
+    if (view === null) return;
+    const header = document.querySelector<HTMLElement>('header.top')?.offsetHeight ?? 0;
+    const box = view.getBoundingClientRect();
+    if (box.top >= header && box.top < window.innerHeight * 0.5) return;
+    view.style.scrollMarginTop = `${header + 8}px`;
+    view.scrollIntoView({ block: 'start' });
+  });
+}
+
+/** The first sample is opened once, when the first model is ready, so that a first visit starts with a result. */
+let openedFirstSample = false;
 
 /** Fetches a sample picture from this site and opens it under its file name. */
 async function openSample(url: string): Promise<void> {
@@ -47,6 +71,12 @@ export function ImageInputs() {
   }, []);
   const modelSamples = useAppStore((s) => s.models.find((m) => m.id === s.modelId && m.kind === 'served'));
   const samples = modelSamples?.kind === 'served' && modelSamples.samples.length > 0 ? modelSamples.samples : APP_SAMPLES;
+  const ready = useAppStore((s) => s.engineStatus === 'ready');
+  useEffect(() => {
+    if (!ready || openedFirstSample || useAppStore.getState().image !== null) return;
+    openedFirstSample = true;
+    void openSample(samples[0]);
+  }, [ready, samples]);
   return (
     <section className="panel" aria-labelledby="inputs-title">
       <h2 id="inputs-title">Picture</h2>
@@ -63,6 +93,7 @@ export function ImageInputs() {
           }}
         />
       </label>
+      <InputError />
       <p className="hint">…or drop a picture anywhere, or paste one (Ctrl+V). Pictures never leave this device.</p>
       <div className="samples" role="group" aria-label="Sample images">
         {samples.map((url) => (
@@ -116,5 +147,15 @@ function WebcamStill() {
       )}
       <video ref={video} hidden={stream === null} muted playsInline aria-label="Webcam preview" />
     </div>
+  );
+}
+
+/** The last picture problem, right under the file picker (the page shows it above the picture too, where drops land). */
+function InputError() {
+  const error = useAppStore((s) => s.inputError);
+  return error === null ? null : (
+    <p className="error" role="alert" aria-label="Picture problem">
+      {error}
+    </p>
   );
 }

@@ -1,10 +1,13 @@
 import { useMemo, useState } from 'react';
-import { hoverRegion } from '../state/actions';
+import { hoverRegion, layerCount, selectCluster } from '../state/actions';
 import { useAppStore } from '../state/store';
 import type { StageTiming } from '../segmenter/types';
-import { dropOverlapping, hideRegions, highlightLayer, panopticOverlay, placeLabels, sampleForDisplay, type LabelAnchor, type LabelledView, type Region } from '../viz';
+import { dropOverlapping, hideRegions, highlightLayer, panopticOverlay, placeLabels, sampleForDisplay, stageOverlay, type LabelAnchor, type LabelledView, type Region } from '../viz';
 import { ImageCanvas } from './ImageCanvas';
+import { layerColouring } from './layer-colours';
 import { labelledView } from './labelled-view';
+import { layerName } from './layer-name';
+import { useResizedSize } from './use-resized-size';
 import { useFitSize } from './use-fit-size';
 
 /** Darkness laid over everything but the hovered region. */
@@ -12,7 +15,11 @@ const HOVER_DIM = 0.55;
 /** Longest side of the drawn overlay (about twice the widest the layout shows it, for sharp high-DPI screens). */
 const DISPLAY_SIDE = 1600;
 
-/** The picture with the current view's regions blended over it, labels on each region's largest piece, and hover details. */
+/**
+ * The main view: the decoder layer on show drawn over the picture, that layer's
+ * pixel-to-cluster assignment at its own stride, or at Final the current view's
+ * regions blended over it, with labels on each region's largest piece and hover details.
+ */
 export function OverlayView() {
   const image = useAppStore((s) => s.image);
   const result = useAppStore((s) => s.result);
@@ -25,8 +32,26 @@ export function OverlayView() {
   const hidden = useAppStore((s) => s.hiddenRegions);
   const hovered = useAppStore((s) => s.hoveredRegion);
   const minScore = useAppStore((s) => s.config?.postprocess.classThresholdThing ?? 0);
+  const config = useAppStore((s) => s.config);
+  const layer = useAppStore((s) => s.layer);
+  const colourBy = useAppStore((s) => s.colourBy);
+  const numClusters = useAppStore((s) => s.numClusters);
+  const selected = useAppStore((s) => s.selectedCluster);
+  const selectedLayer = useAppStore((s) => s.selectedLayer);
+  const follow = useAppStore((s) => s.follow);
+  const lastPostprocessMs = useAppStore((s) => s.lastPostprocessMs);
+  const count = layerCount(config);
   // A result for an earlier picture is not drawn over a new one.
   const current = result !== null && image !== null && resultFor === image ? result : null;
+  const resized = useResizedSize(current === null ? null : image, config);
+  const record = current?.layers !== undefined && layer < count ? current.layers[layer] : undefined;
+  const stage = useMemo(() => {
+    if (current === null || image === null || resized === null || record === undefined) return null;
+    const colouring = layerColouring(current, resized, classes, colourBy, numClusters, { cluster: selected, layer: selectedLayer, follow });
+    const highlight = colouring.highlightAt(layer);
+    return stageOverlay(image.pixels, record, resized, colouring.colourOf(layer, record), { opacity: Math.max(opacity, 0.35), maxSide: DISPLAY_SIDE, ...(highlight === undefined ? {} : { highlight }) });
+  }, [current, image, resized, record, classes, colourBy, numClusters, selected, selectedLayer, follow, layer, opacity]);
+  const finalRecord = current?.layers?.[current.layers.length - 1];
   const view = current === null ? null : labelledView(current, viewMode, classes, minScore);
   const shownIds = useMemo(() => (view === null ? null : hideRegions(view.ids, new Set(hidden))), [view, hidden]);
   // Drawn at most DISPLAY_SIDE pixels long, so that opacity steps and hovering stay quick on a big photo.
@@ -37,11 +62,22 @@ export function OverlayView() {
     [display, view, hovered],
   );
   const anchors = useMemo(() => (display === null || view === null ? [] : placeLabels(display.ids, display.photo.width, display.photo.height)), [display, view]);
-  const { ref: frame, size } = useFitSize(image?.pixels.width ?? 1, image?.pixels.height ?? 1, Math.max(240, window.innerHeight * 0.6));
+  const { ref: frame, size } = useFitSize(image?.pixels.width ?? 1, image?.pixels.height ?? 1, Math.max(240, window.innerHeight * 0.4));
   const [pointer, setPointer] = useState<{ x: number; y: number } | null>(null);
 
   if (image === null || display === null) return <div className="overlay empty">Choose, drop or paste a picture, or pick a sample.</div>;
   const scale = size.width / display.photo.width;
+  // Clicking the picture selects the cluster under the pointer, at the layer on show (Final: the final head's clusters).
+  const pickCluster = (x: number, y: number) => {
+    if (stage !== null && record !== undefined) {
+      const k = record.assignment[stage.cellAt(x, y)];
+      selectCluster(selected === k && selectedLayer === layer ? null : k, layer);
+      return;
+    }
+    const id = display.ids[y * display.photo.width + x];
+    const cluster = current?.panoptic.segments.find((s) => s.id === id)?.cluster;
+    if (cluster !== undefined && finalRecord !== undefined) selectCluster(selected === cluster ? null : cluster, count);
+  };
   const hoveredRegion = view?.regions.find((r) => r.id === hovered);
   const onHover = (point: { x: number; y: number } | null) => {
     if (point === null || view === null) {
@@ -56,18 +92,31 @@ export function OverlayView() {
   const hoverAnchor = anchors.find((a) => a.id === hovered);
   const cardAt = pointer ?? (hoverAnchor === undefined ? null : { x: (hoverAnchor.x + 0.5) * scale, y: (hoverAnchor.y + 0.5) * scale });
   return (
-    <figure ref={frame} className="overlay" data-result-for={current === null ? undefined : image.name} data-view={viewMode}>
+    <figure ref={frame} className={current === null && result !== null ? 'overlay stale' : 'overlay'} aria-label="Main view" data-result-for={current === null ? undefined : image.name} data-view={viewMode} data-layer={layer}>
       <div className="overlay-stack" style={size}>
-        <ImageCanvas image={overlay} label="Panoptic overlay" displaySize={size} onHover={onHover} />
-        {highlight !== null && <ImageCanvas image={highlight} label="Highlighted segment" className="highlight" displaySize={size} />}
-        {labels && view !== null && <Labels view={view} anchors={anchors} scale={scale} size={size} />}
-        {hoveredRegion !== undefined && cardAt !== null && <HoverCard region={hoveredRegion} total={image.pixels.width * image.pixels.height} at={cardAt} size={size} />}
+        {stage !== null && record !== undefined ? (
+          <ImageCanvas image={stage.image} label="Cluster assignment" displaySize={size} onPixel={pickCluster} />
+        ) : (
+          <ImageCanvas image={overlay} label="Panoptic overlay" displaySize={size} onHover={onHover} onPixel={pickCluster} />
+        )}
+        {stage === null && highlight !== null && <ImageCanvas image={highlight} label="Highlighted segment" className="highlight" displaySize={size} />}
+        {stage === null && labels && view !== null && <Labels view={view} anchors={anchors} scale={scale} size={size} />}
+        {stage === null && hoveredRegion !== undefined && cardAt !== null && <HoverCard region={hoveredRegion} total={image.pixels.width * image.pixels.height} at={cardAt} size={size} />}
       </div>
       <figcaption>
+        {record !== undefined && stage !== null && (
+          <strong className="layer-caption">
+            {layerName(layer, count)}: each pixel coloured by the cluster centre it is assigned to (argmax over {record.clusterSizes.length} clusters, stride {record.stride}) ·{' '}
+          </strong>
+        )}
+        {stage === null && current !== null && <strong className="layer-caption">Final: panoptic result · </strong>}
+        {current === null && result !== null && <strong className="stale-note">Segmenting this picture; the result below is for the previous one · </strong>}
         {image.name} · {image.pixels.width}×{image.pixels.height}
         {image.downscaledFrom !== undefined && ` (scaled down from ${image.downscaledFrom[0]}×${image.downscaledFrom[1]})`}
         {current !== null && view === null && ` · computing the ${viewMode} view…`}
+        {current !== null && ' · '}
         {current !== null && <Timings timings={current.timings} inputSize={current.inputSize} />}
+        {current !== null && lastPostprocessMs !== null && <span className="rethreshold-time"> · view re-thresholded in {Math.round(lastPostprocessMs)} ms (no network run)</span>}
       </figcaption>
     </figure>
   );
@@ -119,19 +168,19 @@ function HoverCard({ region, total, at, size }: { region: Region; total: number;
   );
 }
 
-/** Where the time went, stage by stage (worker-side wall clock), after every run. */
+/** Where the time went, stage by stage (worker-side wall clock), after every run: the total, the stages on demand. */
 function Timings({ timings, inputSize }: { timings: readonly StageTiming[]; inputSize: readonly [number, number] }) {
   const total = timings.reduce((sum, t) => sum + t.ms, 0);
   return (
-    <span className="timings" aria-label="Stage timings">
-      <span>
-        input {inputSize[1]}×{inputSize[0]} · total {Math.round(total)} ms:
-      </span>
+    <details className="timings" aria-label="Stage timings">
+      <summary>
+        input {inputSize[1]}×{inputSize[0]} · total {Math.round(total)} ms
+      </summary>
       {timings.map((t) => (
         <span key={t.stage} className="timing">
           {t.stage} {Math.round(t.ms)} ms
         </span>
       ))}
-    </span>
+    </details>
   );
 }

@@ -1,4 +1,4 @@
-import { hoverRegion, selectCluster, toggleRegion } from '../state/actions';
+import { hoverRegion, layerCount, selectCluster, toggleRegion } from '../state/actions';
 import { useAppStore } from '../state/store';
 import { VIEW_MODES } from '../state/view-slice';
 import { labelledView } from './labelled-view';
@@ -44,7 +44,7 @@ export function SegmentList() {
                   className="follow"
                   aria-pressed={selected === r.cluster}
                   aria-label={`Follow cluster ${r.cluster} of ${r.name} in the stage explorer`}
-                  onClick={() => selectCluster(selected === r.cluster ? null : r.cluster)}
+                  onClick={() => selectCluster(selected === r.cluster ? null : r.cluster, layerCount(useAppStore.getState().config))}
                 >
                   k{r.cluster}
                 </button>

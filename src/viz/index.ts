@@ -2,13 +2,14 @@ export { assignmentToImage, classTrajectories, clusterClassColours, clusterClass
 export { idsToRgb, panopticAnnotation, panopticPng, rgbToIds, type CocoSegmentInfo } from './coco-panoptic';
 export { attentionHeatmap } from './heatmap';
 export { dropOverlapping, placeLabels, type LabelAnchor, type LabelBox } from './label-placement';
-export { classPalette, clusterPalette, jitterColour, segmentPalette } from './palette';
-export { boundaries, highlightLayer, panopticOverlay, type OverlayOptions } from './panoptic-overlay';
+export { classPalette, clusterPalette, jitterColour, neutralShade, segmentPalette, tracedClusterColours } from './palette';
+export { boundaries, highlightLayer, panopticOverlay, voidMark, type OverlayOptions } from './panoptic-overlay';
 export { encodePng } from './png';
 export { nearestSampling, rgbaImage, type ColourTable, type Pixels, type Rgb, type RgbaImage } from './raster';
 export { clusterEntropy, compareLayers, compareRuns, changedShare, meanConfidence, type LayerComparison, type Run, type RunComparison } from './run-comparison';
-export { hideRegions, instanceView, panopticView, semanticView, type LabelledView, type Region } from './segment-views';
+export { hideRegions, instanceView, numberSameClass, panopticView, semanticView, type LabelledView, type Region } from './segment-views';
 export { sampleForDisplay } from './display-sample';
+export { MIN_TRACE_IOU, slotHistory, slotsOfSegment, traceClusters, type ClusterTrace, type TraceGrid } from './cluster-tracing';
 export { stageOverlay, type ResizedSize, type StageGrid, type StageOverlay, type StageOverlayOptions } from './stage-overlay';
 export { scaleNearest, stageStrip, stageStripPng } from './stage-strip';
 export { encodeCocoPanopticPng, renderOverlay } from './export';

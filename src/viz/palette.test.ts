@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import datasets from '../datasets/kmax-datasets.json';
 import type { ClassInfo } from '../model/config';
 import type { Segment } from '../segmenter/types';
-import { classPalette, clusterPalette, jitterColour, segmentPalette } from './palette';
+import { classPalette, clusterPalette, jitterColour, neutralShade, segmentPalette, tracedClusterColours } from './palette';
 
 const coco: ClassInfo[] = datasets.coco_panoptic.classes.map((c) => ({ id: c.id, datasetId: c.dataset_id, name: c.name, isThing: c.isthing, color: c.color as [number, number, number] }));
 
@@ -42,5 +42,16 @@ describe('palettes', () => {
     one.forEach((v, c) => expect(v).toBeGreaterThanOrEqual(person.color[c]));
     const moved = Math.hypot(...one.map((v, c) => Math.min(255, v) - person.color[c]));
     expect(moved).toBeGreaterThan(30);
+  });
+});
+
+describe('tracedClusterColours', () => {
+  it('gives each slot its traced segment colour, and a neutral grey to slots traced to nothing', () => {
+    const segmentColours = new Uint8Array([0, 0, 0, 200, 10, 10, 10, 200, 10]);
+    const table = tracedClusterColours(Int32Array.from([2, 0, 1, 2]), segmentColours);
+    expect([...table]).toEqual([10, 200, 10, ...neutralShade(1), 200, 10, 10, 10, 200, 10]);
+    const [r, g, b] = neutralShade(1);
+    expect(r === g && g === b).toBe(true);
+    expect(neutralShade(1)).not.toEqual(neutralShade(2));
   });
 });

@@ -59,3 +59,20 @@ function coprimeStride(n: number): number {
   while (gcd(s, n) !== 1) s++;
   return s;
 }
+
+/** A grey for cluster slot `k` that leads to no final segment: neutral, yet neighbouring slots stay apart. */
+export function neutralShade(k: number): Rgb {
+  const v = 96 + ((k * 53) % 112);
+  return [v, v, v];
+}
+
+/**
+ * Colour per cluster slot of one layer when colouring by traced segment:
+ * the colour of the final segment the slot is traced to (`segmentOfSlot[k]`,
+ * 0 = none: a neutral grey), so one colour means one object in every layer.
+ */
+export function tracedClusterColours(segmentOfSlot: Int32Array, segmentColours: ColourTable): ColourTable {
+  const table = new Uint8Array(segmentOfSlot.length * 3);
+  segmentOfSlot.forEach((id, k) => table.set(id > 0 && id * 3 + 2 < segmentColours.length ? segmentColours.subarray(id * 3, id * 3 + 3) : neutralShade(k), k * 3));
+  return table;
+}

@@ -10,8 +10,9 @@ export interface OverlayOptions {
 
 /**
  * Blends segment colours over the photo: `round(photo·(1−a) + colour·a)` on
- * every pixel with a segment, the photo unchanged on void (id 0). Contour
- * pixels (a 4-neighbour below or right in another segment, either side) are white.
+ * every pixel with a segment. Void (id 0, no segment) is marked, never shown as
+ * the photo: `voidMark`. Contour pixels (a 4-neighbour below or right in
+ * another segment, either side) are white.
  */
 export function panopticOverlay(photo: Pixels, ids: Int32Array, colours: ColourTable, options: OverlayOptions): RgbaImage {
   const { width, height } = photo;
@@ -29,11 +30,29 @@ export function panopticOverlay(photo: Pixels, ids: Int32Array, colours: ColourT
     }
     for (let c = 0; c < 3; c++) {
       const base = photo.data[src + c];
-      out.data[dst + c] = id === 0 ? base : Math.round(base * (1 - a) + colours[id * 3 + c] * a);
+      out.data[dst + c] = Math.round(base * (1 - a) + colours[id * 3 + c] * a);
     }
     out.data[dst + 3] = 255;
+    if (id === 0) voidMark(out.data, dst, photo.data, src, p % width, Math.floor(p / width));
   }
   return out;
+}
+
+/** Period, in pixels, of the diagonal hatching on void. */
+const HATCH = 6;
+
+/**
+ * Void pixel (x, y): the photo pushed towards black if it is bright, towards
+ * white if dark (so it always differs from the photo), more on every
+ * `HATCH`-th diagonal, so that void reads as hatched in any view.
+ */
+export function voidMark(out: Uint8ClampedArray, dst: number, photo: ArrayLike<number>, src: number, x: number, y: number): void {
+  const strength = (x + y) % HATCH < 2 ? 0.7 : 0.45;
+  const bright = photo[src] * 0.299 + photo[src + 1] * 0.587 + photo[src + 2] * 0.114 > 127;
+  for (let c = 0; c < 3; c++) {
+    const base = photo[src + c];
+    out[dst + c] = Math.round(bright ? base * (1 - strength) : base + (255 - base) * strength);
+  }
 }
 
 /** 1 where a pixel and its right or lower neighbour belong to different segments (both marked). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClassInfo } from '../model/config';
-import { hideRegions, instanceView, semanticView } from './segment-views';
+import { hideRegions, instanceView, numberSameClass, panopticView, semanticView } from './segment-views';
 
 const classes: ClassInfo[] = [
   { id: 0, datasetId: 1, name: 'person', isThing: true, color: [220, 20, 60] },
@@ -35,6 +35,7 @@ describe('instanceView', () => {
       [1, 7, 0.9, 2],
       [2, 3, 0.5, 1],
     ]);
+    expect(view.regions.map((r) => r.name)).toEqual(['person 1', 'person 2']);
     // Two instances of one class get different (jittered) colours.
     expect([...view.colours.subarray(3, 6)]).not.toEqual([...view.colours.subarray(6, 9)]);
   });
@@ -45,5 +46,22 @@ describe('hideRegions', () => {
     const ids = new Int32Array([1, 2, 3, 2]);
     expect([...hideRegions(ids, new Set([2]))]).toEqual([1, 0, 3, 0]);
     expect(hideRegions(ids, new Set())).toBe(ids);
+  });
+});
+
+describe('numberSameClass', () => {
+  it('numbers regions of a repeated class in id order and leaves single ones alone', () => {
+    const panoptic = {
+      width: 2,
+      height: 2,
+      ids: new Int32Array([1, 2, 3, 3]),
+      segments: [
+        { id: 3, classId: 0, categoryId: 1, name: 'person', isThing: true, score: 0.9, area: 2, cluster: 1 },
+        { id: 1, classId: 0, categoryId: 1, name: 'person', isThing: true, score: 0.8, area: 1, cluster: 2 },
+        { id: 2, classId: 1, categoryId: 2, name: 'sky', isThing: false, score: 0.7, area: 1, cluster: 3 },
+      ],
+    };
+    expect(panopticView(panoptic, classes).regions.map((r) => r.name)).toEqual(['person 2', 'person 1', 'sky']);
+    expect(numberSameClass([])).toEqual([]);
   });
 });

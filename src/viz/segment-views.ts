@@ -28,9 +28,9 @@ export interface LabelledView {
   readonly colours: ColourTable;
 }
 
-/** The panoptic result as it is: segments and their ids. */
+/** The panoptic result as it is: segments and their ids; same-class segments numbered ("square 2"). */
 export function panopticView(panoptic: PanopticResult, classes: readonly ClassInfo[]): LabelledView {
-  const regions = panoptic.segments.map((s): Region => ({ id: s.id, classId: s.classId, name: s.name, isThing: s.isThing, score: s.score, area: s.area, cluster: s.cluster }));
+  const regions = numberSameClass(panoptic.segments.map((s): Region => ({ id: s.id, classId: s.classId, name: s.name, isThing: s.isThing, score: s.score, area: s.area, cluster: s.cluster })));
   return { width: panoptic.width, height: panoptic.height, ids: panoptic.ids, regions, colours: segmentPalette(regions, classes) };
 }
 
@@ -74,10 +74,25 @@ export function instanceView(instances: readonly Instance[], width: number, heig
   }
   const areas = new Int32Array(ranked.length + 1);
   for (const id of ids) areas[id]++;
-  const regions = ranked
+  const regions = numberSameClass(ranked
     .map((instance, r): Region => ({ id: r + 1, classId: instance.classId, name: classes[instance.classId]?.name ?? `class ${instance.classId}`, isThing: true, score: instance.score, area: areas[r + 1], cluster: instance.cluster }))
-    .filter((region) => region.area > 0);
+    .filter((region) => region.area > 0));
   return { width, height, ids, regions, colours: segmentPalette(regions, classes) };
+}
+
+/** Regions of a class that occurs more than once get a number in id order ("square 1", "square 2"), so the legend tells them apart. */
+export function numberSameClass(regions: readonly Region[]): Region[] {
+  const counts = new Map<number, number>();
+  for (const r of regions) counts.set(r.classId, (counts.get(r.classId) ?? 0) + 1);
+  const order = [...regions].sort((a, b) => a.id - b.id);
+  const numbers = new Map<number, number>();
+  const seen = new Map<number, number>();
+  for (const r of order) {
+    const n = (seen.get(r.classId) ?? 0) + 1;
+    seen.set(r.classId, n);
+    numbers.set(r.id, n);
+  }
+  return regions.map((r) => ((counts.get(r.classId) ?? 0) > 1 ? { ...r, name: `${r.name} ${numbers.get(r.id) ?? 0}` } : r));
 }
 
 /** The id map with hidden regions turned to 0, so the overlay shows the photo there (the input itself when nothing is hidden). */

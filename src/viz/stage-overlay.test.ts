@@ -19,7 +19,7 @@ describe('stageOverlay', () => {
   });
 
   it('blends with the photo and fades every cluster but the highlighted one', () => {
-    const { image } = stageOverlay(photo, grid, { resizedWidth: 5, resizedHeight: 5 }, colours, { opacity: 0.5, highlight: 1, maxSide: 100 });
+    const { image } = stageOverlay(photo, grid, { resizedWidth: 5, resizedHeight: 5 }, colours, { opacity: 0.5, highlight: new Set([1]), maxSide: 100 });
     expect(image.data[9 * 4]).toBe(Math.round(100 * 0.5 + 20 * 0.5)); // cluster 1, highlighted
     expect(image.data[0]).toBe(Math.round(100 * 0.925 + 10 * 0.075)); // cluster 0 at 0.15 of the opacity
   });

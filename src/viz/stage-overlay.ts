@@ -14,8 +14,8 @@ export interface ResizedSize {
 export interface StageOverlayOptions {
   /** 0 shows the photo, 1 only the cluster colours. */
   readonly opacity: number;
-  /** Cluster shown at full strength; every other one fades to the photo. */
-  readonly highlight?: number;
+  /** Clusters shown at full strength; every other one fades to the photo. */
+  readonly highlight?: ReadonlySet<number>;
   /** Longest side of the drawn image (the photo is sampled down to it, never up). */
   readonly maxSide: number;
 }
@@ -46,7 +46,7 @@ export function stageOverlay(photo: Pixels, grid: StageGrid, resized: ResizedSiz
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const k = grid.assignment[cellY[y] * grid.width + cellX[x]];
-      const weight = options.highlight === undefined || k === options.highlight ? a : a * 0.15;
+      const weight = options.highlight === undefined || options.highlight.has(k) ? a : a * 0.15;
       const src = (sourceY[y] * photo.width + sourceX[x]) * photo.channels;
       const dst = (y * width + x) * 4;
       for (let c = 0; c < 3; c++) image.data[dst + c] = Math.round(photo.data[src + c] * (1 - weight) + colours[k * 3 + c] * weight);

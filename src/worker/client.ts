@@ -1,9 +1,9 @@
-import type { BackendName, BackendReport } from '../backend';
+import type { BackendBenchmark, BackendName, BackendReport } from '../backend';
 import type { NamedCheckpointFile } from '../checkpoints/convert';
 import type { LoadProgress } from '../loading/load-model';
 import type { StoredModel } from '../loading/model-store';
 import type { ClassInfo, KMaXConfig } from '../model/config';
-import type { AttentionMode, RgbImage, SegmentOptions, SegmentResult, Segmenter, StageEvent } from '../segmenter/types';
+import type { AttentionMode, RepostprocessOptions, RepostprocessResult, RgbImage, SegmentOptions, SegmentResult, Segmenter, StageEvent } from '../segmenter/types';
 import { CancelledError, rebuildError, UnknownRequestError, WorkerCrashedError } from './errors';
 import type { ConvertToStoreOptions } from './convert-checkpoint';
 import type { NetworkInput, NetworkOutputs } from './network-probe';
@@ -42,6 +42,8 @@ export class SegmenterWorkerConnection {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(event: WorkerEvent) => void>();
+  /** Types of the requests sent so far, in order (the e2e tests check which work a switch caused). */
+  readonly sent: RequestType[] = [];
 
   constructor(private readonly worker: WorkerLike) {
     worker.addEventListener('message', (event) => this.receive(event.data));
@@ -54,8 +56,8 @@ export class SegmenterWorkerConnection {
     return () => this.listeners.delete(listener);
   }
 
-  async load(source: WorkerModelSource, options: { onProgress?: (event: LoadProgress) => void; backends?: readonly BackendName[] } = {}): Promise<WorkerSegmenterClient> {
-    const loaded = await this.call('load', { source, ...(options.backends === undefined ? {} : { backends: options.backends }) }, { ...(options.onProgress === undefined ? {} : { onLoadProgress: options.onProgress }) });
+  async load(source: WorkerModelSource, options: { onProgress?: (event: LoadProgress) => void; backends?: readonly BackendName[]; benchmark?: BackendBenchmark } = {}): Promise<WorkerSegmenterClient> {
+    const loaded = await this.call('load', { source, ...(options.backends === undefined ? {} : { backends: options.backends }), ...(options.benchmark === undefined ? {} : { benchmark: options.benchmark }) }, { ...(options.onProgress === undefined ? {} : { onLoadProgress: options.onProgress }) });
     return new WorkerSegmenterClient(this, loaded.config, loaded.classes, loaded.backend);
   }
 
@@ -98,6 +100,7 @@ export class SegmenterWorkerConnection {
         ...(options.onStage === undefined ? {} : { onStage: options.onStage }),
       });
       options.signal?.addEventListener('abort', () => void this.call('cancel', { target: id }), { once: true });
+      this.sent.push(type);
       this.worker.postMessage({ id, type, ...payload }, options.transfer ?? []);
     });
   }
@@ -156,6 +159,11 @@ export class WorkerSegmenterClient implements Segmenter {
     const data = image.data.slice();
     const call: CallOptions = { transfer: [data.buffer], ...(signal === undefined ? {} : { signal }), ...(onProgress === undefined ? {} : { onStage: onProgress }) };
     return this.connection.call('segment', { image: { width: image.width, height: image.height, channels: image.channels, data }, options: wire }, call);
+  }
+
+  /** Post-processing alone, on the outputs the worker kept from the last run with `keepOutputs`. */
+  async repostprocess(options: RepostprocessOptions): Promise<RepostprocessResult> {
+    return this.connection.call('postprocess', { options });
   }
 
   dispose(): void {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackendReport, DeviceLoss } from '../backend';
 import type { ModelSource } from '../loading/load-model';
 import type { KMaXConfig } from '../model/config';
-import type { RgbImage, SegmentOptions, SegmentResult, Segmenter } from '../segmenter/types';
+import type { RepostprocessOptions, RepostprocessResult, RgbImage, SegmentOptions, SegmentResult, Segmenter } from '../segmenter/types';
 import { SegmenterWorkerConnection, type WorkerLike } from './client';
 import { CancelledError, DeviceLostError, NoModelError, RemoteError, UnknownRequestError } from './errors';
 import { SegmenterWorkerHandler, type HandlerEnvironment } from './handler';
@@ -35,6 +35,12 @@ class FakeSegmenter implements Segmenter {
     const ids = new Int32Array(image.width * image.height).map((_, p) => image.data[p * image.channels] + this.generation * 1000);
     return { panoptic: { width: image.width, height: image.height, ids, segments: [] }, timings: [], inputSize: [image.height, image.width] };
   }
+  /** Post-processing only: the ids of the last run shifted by 100 per semantic flag, so a test sees it ran on kept outputs. */
+  async repostprocess(options: RepostprocessOptions): Promise<RepostprocessResult> {
+    this.reposts++;
+    return { panoptic: { width: 1, height: 1, ids: new Int32Array([options.semantic === true ? 100 : 0]), segments: [] }, semantic: new Int32Array([5]), timings: [{ stage: 'postprocess', ms: 1 }] };
+  }
+  reposts = 0;
   dispose(): void {
     this.disposed = true;
   }
@@ -99,6 +105,20 @@ describe('SegmenterWorkerHandler', () => {
     expect([...reply.reply.value.panoptic.ids]).toEqual([7, 9]);
     expect(reply.transfer).toEqual([reply.reply.value.panoptic.ids.buffer]);
     expect(posted.some((p) => p.reply.kind === 'stage' && p.reply.id === 2 && p.reply.event.stage === 'backbone')).toBe(true);
+  });
+
+  it('answers a postprocess request from the loaded segmenter without running it again', async () => {
+    const { handler, segmenters, replyTo } = harness();
+    await handler.handle({ id: 1, type: 'postprocess', options: { semantic: true } });
+    expect(replyTo(1)?.reply).toMatchObject({ kind: 'throw', error: { name: 'NoModelError' } });
+    await handler.handle(load(2));
+    await handler.handle(segment(3));
+    await handler.handle({ id: 4, type: 'postprocess', options: { semantic: true } });
+    const reply = replyTo(4)?.reply;
+    if (reply?.kind !== 'return' || reply.type !== 'postprocess') throw new Error('no postprocess reply');
+    expect([...reply.value.panoptic.ids]).toEqual([100]);
+    expect([segmenters[0].calls, segmenters[0].reposts]).toEqual([1, 1]);
+    expect(replyTo(4)?.transfer.length).toBeGreaterThan(0);
   });
 
   it('serialises errors with their class name and answers unknown types explicitly', async () => {

@@ -1,4 +1,4 @@
-import type { BackendName, BackendReport, DeviceLoss } from '../backend';
+import type { BackendBenchmark, BackendName, BackendReport, DeviceLoss } from '../backend';
 import type { NamedCheckpointFile } from '../checkpoints/convert';
 import type { LoadProgress } from '../loading/load-model';
 import type { StoredModel } from '../loading/model-store';
@@ -12,7 +12,8 @@ import { transferablesOf } from './transferables';
 /** What the handler needs from its surroundings; the worker entry passes the real ones, tests fakes. */
 export interface HandlerEnvironment {
   post(reply: Reply, transfer: Transferable[]): void;
-  chooseBackend(order?: readonly BackendName[]): Promise<BackendReport>;
+  /** `benchmark`: an earlier measurement on a software adapter, reused if the adapter is the same. */
+  chooseBackend(order?: readonly BackendName[], benchmark?: BackendBenchmark): Promise<BackendReport>;
   /** Replaces a lost device's backend with a fresh one. */
   restartBackend(): Promise<BackendReport>;
   watchDeviceLoss(onLost: (loss: DeviceLoss) => void): void;
@@ -44,6 +45,7 @@ export class SegmenterWorkerHandler {
   private readonly handlers: Handlers = {
     load: (r) => this.serially(r.id, () => this.load(r)),
     segment: (r) => this.serially(r.id, (signal) => this.segment(r, signal)),
+    postprocess: (r) => this.serially(r.id, () => this.postprocess(r)),
     convert: (r) => this.serially(r.id, () => this.convert(r)),
     network: (r) => this.serially(r.id, () => this.network(r)),
     unload: (r) => this.serially(r.id, async () => this.unload()),
@@ -99,7 +101,7 @@ export class SegmenterWorkerHandler {
 
   private async load(request: RequestOf<'load'>): Promise<LoadedModel> {
     this.unload();
-    const backend = await this.startBackend(request.backends);
+    const backend = await this.startBackend(request.backends, request.benchmark);
     const onProgress = (event: LoadProgress): void => this.env.post({ kind: 'loadProgress', id: request.id, event }, []);
     this.segmenter = await this.env.loadSegmenter(request.source, { onProgress });
     this.source = request.source;
@@ -107,9 +109,9 @@ export class SegmenterWorkerHandler {
   }
 
   /** Picks the backend on first use. */
-  private async startBackend(order: readonly BackendName[] | undefined): Promise<BackendReport> {
+  private async startBackend(order: readonly BackendName[] | undefined, benchmark?: BackendBenchmark): Promise<BackendReport> {
     if (this.backend === undefined) {
-      this.backend = await this.env.chooseBackend(order);
+      this.backend = await this.env.chooseBackend(order, benchmark);
       this.env.watchDeviceLoss((loss) => this.onDeviceLost(loss));
     }
     return this.backend;
@@ -128,6 +130,13 @@ export class SegmenterWorkerHandler {
       if (this.segmenter === undefined) throw new NoModelError();
       return this.segmenter.segment(request.image, options);
     });
+  }
+
+  private async postprocess(request: RequestOf<'postprocess'>) {
+    if (this.lost !== undefined) await this.recover();
+    if (this.segmenter === undefined) throw new NoModelError();
+    if (this.segmenter.repostprocess === undefined) throw new UnknownRequestError('this segmenter cannot post-process kept outputs');
+    return this.segmenter.repostprocess(request.options);
   }
 
   private async convert(request: RequestOf<'convert'>): Promise<{ model: StoredModel }> {

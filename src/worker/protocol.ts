@@ -1,9 +1,9 @@
-import type { BackendName, BackendReport, DeviceLoss } from '../backend';
+import type { BackendBenchmark, BackendName, BackendReport, DeviceLoss } from '../backend';
 import type { ConvertProgress, NamedCheckpointFile } from '../checkpoints/convert';
 import type { LoadProgress, ModelSource } from '../loading/load-model';
 import type { StoredModel, StoreProgress } from '../loading/model-store';
 import type { ClassInfo, KMaXConfig } from '../model/config';
-import type { AttentionMode, RgbImage, SegmentOptions, SegmentResult, StageEvent } from '../segmenter/types';
+import type { AttentionMode, RepostprocessOptions, RepostprocessResult, RgbImage, SegmentOptions, SegmentResult, StageEvent } from '../segmenter/types';
 import type { SerialisedError } from './errors';
 import type { ConvertToStoreOptions } from './convert-checkpoint';
 import type { NetworkInput, NetworkOutputs } from './network-probe';
@@ -29,8 +29,10 @@ export interface LoadedModel {
 /** Payload of each request type (what the page sends). */
 export interface RequestPayloads {
   /** Unloads any model, picks a backend on first use, then loads `source`. */
-  load: { readonly source: WorkerModelSource; readonly backends?: readonly BackendName[] };
+  load: { readonly source: WorkerModelSource; readonly backends?: readonly BackendName[]; readonly benchmark?: BackendBenchmark };
   segment: { readonly image: RgbImage; readonly options: WireSegmentOptions };
+  /** Post-processing again on the last `segment` run's kept outputs (thresholds, semantic, instances): no network. */
+  postprocess: { readonly options: RepostprocessOptions };
   /** Cancels the request with id `target` (queued or running). */
   cancel: { readonly target: number };
   /**
@@ -50,6 +52,7 @@ export interface RequestPayloads {
 export interface ReplyValues {
   load: LoadedModel;
   segment: SegmentResult;
+  postprocess: RepostprocessResult;
   cancel: { readonly cancelled: boolean };
   convert: { readonly model: StoredModel };
   network: NetworkOutputs;

@@ -14,10 +14,12 @@ import type { WorkerModelSource } from './protocol';
 // The wasm binaries are served by the app itself, never fetched from a CDN.
 const wasmPaths = { 'tfjs-backend-wasm.wasm': wasm, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd };
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+// wasm threads share memory, which browsers allow only on cross-origin isolated pages (COOP + COEP headers).
+const WASM_THREADS = scope.crossOriginIsolated ? Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1)) : 1;
 
 const handler = new SegmenterWorkerHandler({
   post: (reply, transfer) => scope.postMessage(reply, transfer),
-  chooseBackend: (order) => chooseBackend({ wasmPaths, ...(order === undefined ? {} : { order }) }),
+  chooseBackend: (order, benchmark) => chooseBackend({ wasmPaths, wasmThreads: WASM_THREADS, ...(order === undefined ? {} : { order }), ...(benchmark === undefined ? {} : { benchmark }) }),
   restartBackend: restartWebGpu,
   watchDeviceLoss,
   loseDevice,
