@@ -11,11 +11,24 @@ tensorflow/core/util/tensor_bundle/tensor_bundle.cc; TensorFlow itself is not ne
 
 Modes:
   --testdata DIR     the small bundle the TypeScript reader tests use (tiny blocks,
-                     so there are many data blocks, restarts and shared key prefixes)
+                     so there are many data blocks, restarts and shared key prefixes),
+                     its index again with Snappy-compressed blocks (small-snappy.index),
+                     and an SSTable written by LevelDB itself (libleveldb, Snappy)
   --fixture NAME     training/fixtures/NAME/checkpoint.pth (a PyTorch kMaX checkpoint)
                      rewritten under deeplab2's TF names and layouts (spec 8.3, inverted;
                      the train-only semantic head is left out), written to --out PREFIX
                      (default src/checkpoints/tf-bundle/testdata/NAME/ckpt-1.*)
+  --deeplab2-archive PATH
+                     with --fixture: the fixture as deeplab2 publishes its checkpoints,
+                     a .tar.gz of a folder holding ckpt-150000.{index,data-00000-of-00001}
+                     (with Adam slots, counters and --snappy index blocks), TF's
+                     `checkpoint` state file and a training config textproto whose
+                     crop size and thresholds differ from the defaults; byte-reproducible
+  --snappy           compress index blocks with Snappy (python3-snappy, i.e. Google's
+                     libsnappy) where that saves at least 1/8, as TensorFlow's table
+                     builder does: some blocks end up compressed (type 1), others not.
+                     With --fixture and no --out: only testdata/NAME/snappy/ckpt-1.index
+                     is kept, its data shard being the plain bundle's byte for byte
 """
 import argparse
 import json
@@ -145,15 +158,24 @@ def short_successor(key):
     return key
 
 
-def write_table(entries, block_size, restart_interval):
+NO_COMPRESSION, SNAPPY_COMPRESSION = 0, 1
+
+
+def write_table(entries, block_size, restart_interval, snappy=False):
     """entries: sorted (key bytes, value bytes) pairs -> the table file's bytes."""
     out = bytearray()
 
     def write_block(contents):
+        compression = NO_COMPRESSION
+        if snappy:
+            import snappy as libsnappy  # python3-snappy: raw Snappy, not the framing format
+            compressed = libsnappy.compress(contents)
+            if len(compressed) < len(contents) - len(contents) // 8:  # TableBuilder::WriteBlock's rule
+                contents, compression = compressed, SNAPPY_COMPRESSION
         handle = varint(len(out)) + varint(len(contents))
         out.extend(contents)
-        out.append(0)  # compression: none
-        out.extend(struct.pack('<I', mask_crc(crc32c(contents + b'\x00'))))
+        out.append(compression)
+        out.extend(struct.pack('<I', mask_crc(crc32c(contents + bytes([compression])))))
         return handle
 
     data = BlockBuilder(restart_interval)
@@ -191,7 +213,7 @@ def string_tensor_bytes(strings):
     return lengths + length_crc + b''.join(strings), crc
 
 
-def write_bundle(prefix, tensors, object_graph=b'', block_size=262144, restart_interval=16):
+def write_bundle(prefix, tensors, object_graph=b'', block_size=262144, restart_interval=16, snappy=False):
     """tensors: name -> numpy array (float32 or int64), written in the dict's order."""
     data = bytearray()
     entries = {}
@@ -207,7 +229,7 @@ def write_bundle(prefix, tensors, object_graph=b'', block_size=262144, restart_i
     table = [(b'', encode_header())] + sorted((k.encode(), v) for k, v in entries.items())
     os.makedirs(os.path.dirname(prefix) or '.', exist_ok=True)
     with open(prefix + '.index', 'wb') as f:
-        f.write(write_table(table, block_size, restart_interval))
+        f.write(write_table(table, block_size, restart_interval, snappy))
     with open(prefix + '.data-00000-of-00001', 'wb') as f:
         f.write(bytes(data))
 
@@ -417,14 +439,62 @@ def write_testdata(out_dir):
     for i in range(24):  # many keys sharing long prefixes: forces prefix compression and many blocks
         tensors[f'pixel_decoder/_stages/1/_block{i}/_conv1_bn_act/_batch_norm/gamma' + SUFFIX] = (
             np.arange(i % 5 + 1, dtype=np.float32) * (i + 1))
-    write_bundle(os.path.join(out_dir, 'small'), tensors, object_graph=b'\x0a\x02object-graph',
-                 block_size=512, restart_interval=3)
+    for suffix, snappy in (('', False), ('-snappy', True)):
+        write_bundle(os.path.join(out_dir, 'small' + suffix), tensors, object_graph=b'\x0a\x02object-graph',
+                     block_size=512, restart_interval=3, snappy=snappy)
+    # Same tensors, same order: the Snappy bundle's data shard is the plain one's, byte for byte.
+    with open(os.path.join(out_dir, 'small-snappy.data-00000-of-00001'), 'rb') as f:
+        assert f.read() == open(os.path.join(out_dir, 'small.data-00000-of-00001'), 'rb').read()
+    os.remove(os.path.join(out_dir, 'small-snappy.data-00000-of-00001'))
+    write_leveldb_table(os.path.join(out_dir, 'leveldb-snappy'), list(tensors.items()))
     manifest = {k: {'shape': list(v.shape), 'dtype': str(v.dtype), 'values': v.reshape(-1).tolist()} for k, v in tensors.items()}
     with open(os.path.join(out_dir, 'small.json'), 'w') as f:
         json.dump(manifest, f, indent=0)
 
 
-def write_fixture(name, out_prefix):
+def write_leveldb_table(out_prefix, tensors):
+    """An SSTable written by LevelDB itself (Debian's libleveldb, through its C API), with
+    Snappy-compressed blocks: the table format TensorFlow's index files use, from the
+    library it was forked from (TensorFlow itself is not installed here). Keys are the
+    bundle keys; values the tensors' bytes and the key repeated (so every data block
+    compresses; the empty metaindex block stays stored). LevelDB stores each key as
+    an "internal key": the user key then 8 bytes of sequence number and type."""
+    import ctypes
+    import glob
+    import shutil
+    import tempfile
+    lib = ctypes.CDLL('libleveldb.so.1d')
+    lib.leveldb_open.restype = ctypes.c_void_p
+    for name in ('leveldb_options_create', 'leveldb_writeoptions_create'):
+        getattr(lib, name).restype = ctypes.c_void_p
+    err = ctypes.c_char_p()
+    options = ctypes.c_void_p(lib.leveldb_options_create())
+    lib.leveldb_options_set_create_if_missing(options, 1)
+    lib.leveldb_options_set_compression(options, 1)  # leveldb_snappy_compression
+    lib.leveldb_options_set_block_size(options, ctypes.c_size_t(256))
+    lib.leveldb_options_set_block_restart_interval(options, 4)
+    tmp = tempfile.mkdtemp()
+    db = ctypes.c_void_p(lib.leveldb_open(options, tmp.encode(), ctypes.byref(err)))
+    assert not err.value, err.value
+    write = ctypes.c_void_p(lib.leveldb_writeoptions_create())
+    expected = {}
+    for key, array in tensors:
+        value = np.asarray(array).tobytes() + key.encode() * 3  # names repeat: compressible
+        lib.leveldb_put(db, write, key.encode(), ctypes.c_size_t(len(key.encode())), value, ctypes.c_size_t(len(value)),
+                        ctypes.byref(err))
+        assert not err.value, err.value
+        expected[key] = value.hex()
+    lib.leveldb_compact_range(db, None, ctypes.c_size_t(0), None, ctypes.c_size_t(0))
+    lib.leveldb_close(db)
+    tables = glob.glob(os.path.join(tmp, '*.ldb'))
+    assert len(tables) == 1, tables
+    shutil.copyfile(tables[0], out_prefix + '.ldb')
+    shutil.rmtree(tmp)
+    with open(out_prefix + '.json', 'w') as f:
+        json.dump(expected, f, indent=0, sort_keys=True)
+
+
+def write_fixture(name, out_prefix, snappy=False):
     import torch  # only this mode needs torch
 
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', name)
@@ -436,7 +506,118 @@ def write_fixture(name, out_prefix):
     heads = {'axial': config.get('pixelDecoder', {}).get('axialHeads', 8),
              'query': config.get('transformerDecoder', {}).get('heads', 8)}
     class_order = _class_order(config.get('dataset'), config.get('numClasses'))
-    write_bundle(out_prefix, pytorch_to_tf(state, heads, class_order))
+    write_bundle(out_prefix, pytorch_to_tf(state, heads, class_order), snappy=snappy)
+
+
+# Our own training config in deeplab2's text format (ExperimentOptions, field names from
+# deeplab2's config.proto and its kMaX configs): crop size and every post-processing
+# threshold differ from the official COCO values, so a reader that ignores it is caught.
+ARCHIVE_TEXTPROTO = '''# proto-file: deeplab2/config.proto
+# proto-message: ExperimentOptions
+#
+# kMaX Lens test fixture: a tiny kMaX-DeepLab (r50tf-coco-4stage) in deeplab2's layout.
+experiment_name: "kmax_resnet50_coco_train"
+model_options {
+  backbone {
+    name: "kmax_resnet50"
+    drop_path_keep_prob: 1.0
+  }
+  max_deeplab {
+    pixel_space_head { output_channels: 16 head_channels: 16 }
+    auxiliary_semantic_head { output_channels: 134 head_channels: 16 }
+  }
+}
+trainer_options {
+  solver_options {
+    base_learning_rate: 5e-4
+    training_number_of_steps: 150000
+    optimizer: "adamw"
+  }
+}
+train_dataset_options {
+  dataset: "coco_panoptic"
+  file_pattern: "${TRAIN_SET}"
+  crop_size: 1281
+  crop_size: 1281
+}
+eval_dataset_options {
+  dataset: "coco_panoptic"
+  file_pattern: "${VAL_SET}"
+  batch_size: 1
+  crop_size: 641  # eval size: what the network sees
+  crop_size: 641
+}
+evaluator_options {
+  thing_area_limit: 300
+  stuff_area_limit: 4096
+  transformer_post_processing: "maskwise"
+  pixel_confidence_threshold: 0.35
+  maskwise_postprocessing {
+    transformer_class_confidence_threshold_thing: 0.65
+    transformer_class_confidence_threshold_stuff: 0.45
+    overlapping_threshold: 0.75
+    reorder_class_weight: 1.0
+    reorder_mask_weight: 0.5
+  }
+  save_predictions: true
+}
+'''
+
+ARCHIVE_STEP = 150000
+
+
+def write_deeplab2_archive(name, out_path):
+    """The fixture's weights as a deeplab2 training checkpoint, archived as deeplab2 publishes it."""
+    import gzip
+    import io
+    import shutil
+    import tarfile
+    import tempfile
+    import torch
+
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', name)
+    checkpoint = torch.load(os.path.join(root, 'checkpoint.pth'), map_location='cpu')
+    config = json.load(open(os.path.join(root, 'config.json')))
+    config = config.get('config', config)
+    heads = {'axial': config['pixelDecoder']['axialHeads'], 'query': config['transformerDecoder']['heads']}
+    weights = pytorch_to_tf(checkpoint.get('model', checkpoint), heads, _class_order(config['dataset'], config['numClasses']))
+    tensors = dict(weights)
+    # AdamW slots for every trainable variable (constant values: they only have to be skipped,
+    # and keep the committed archive small), the optimizer's step and the counters.
+    for key, value in weights.items():
+        if re.search(r'/moving_(mean|variance)/', key):
+            continue
+        variable = key[:-len(SUFFIX)]
+        for slot, fill in (('m', 1e-3), ('v', 1e-6)):
+            tensors[f'{variable}/.OPTIMIZER_SLOT/optimizer/{slot}{SUFFIX}'] = np.full(value.shape, fill, np.float32)
+    tensors['optimizer/iter' + SUFFIX] = np.array(ARCHIVE_STEP, np.int64)
+    tensors['optimizer/learning_rate' + SUFFIX] = np.array(5e-4, np.float32)
+    tensors['global_step' + SUFFIX] = np.array(ARCHIVE_STEP, np.int64)
+    tensors['save_counter' + SUFFIX] = np.array(150, np.int64)
+
+    folder = os.path.splitext(os.path.splitext(os.path.basename(out_path))[0])[0]
+    tmp = tempfile.mkdtemp()
+    prefix = os.path.join(tmp, f'ckpt-{ARCHIVE_STEP}')
+    write_bundle(prefix, tensors, object_graph=b'\x0a\x02object-graph', snappy=True)
+    files = {
+        f'ckpt-{ARCHIVE_STEP}.data-00000-of-00001': open(prefix + '.data-00000-of-00001', 'rb').read(),
+        f'ckpt-{ARCHIVE_STEP}.index': open(prefix + '.index', 'rb').read(),
+        'checkpoint': f'model_checkpoint_path: "ckpt-{ARCHIVE_STEP}"\nall_model_checkpoint_paths: "ckpt-{ARCHIVE_STEP}"\n'.encode(),
+        f'{folder}.textproto': ARCHIVE_TEXTPROTO.encode(),
+    }
+    shutil.rmtree(tmp)
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode='w', format=tarfile.PAX_FORMAT) as tar:
+        directory = tarfile.TarInfo(folder)
+        directory.type, directory.mode = tarfile.DIRTYPE, 0o755
+        tar.addfile(directory)
+        for member, data in files.items():
+            info = tarfile.TarInfo(f'{folder}/{member}')
+            info.size, info.mode = len(data), 0o644
+            tar.addfile(info, io.BytesIO(data))
+    with open(out_path, 'wb') as f, gzip.GzipFile(fileobj=f, mode='wb', mtime=0, filename='') as gz:
+        gz.write(raw.getvalue())
+    print(f'{out_path}: {os.path.getsize(out_path)} bytes, {len(tensors)} tensors ({len(weights)} weights)')
 
 
 def _class_order(dataset, num_classes):
@@ -455,10 +636,21 @@ if __name__ == '__main__':
     group.add_argument('--fixture', metavar='NAME')
     parser.add_argument('--out', metavar='PREFIX', help='with --fixture: bundle path prefix (default: '
                         'src/checkpoints/tf-bundle/testdata/NAME/ckpt-1)')
+    parser.add_argument('--snappy', action='store_true', help='Snappy-compress index blocks (with --fixture)')
+    parser.add_argument('--deeplab2-archive', metavar='PATH', help='with --fixture: write a deeplab2-layout .tar.gz')
     args = parser.parse_args()
     if args.testdata:
         write_testdata(args.testdata)
+    elif args.deeplab2_archive:
+        write_deeplab2_archive(args.fixture, args.deeplab2_archive)
     else:
         repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        default = os.path.join(repo, 'src', 'checkpoints', 'tf-bundle', 'testdata', args.fixture, 'ckpt-1')
-        write_fixture(args.fixture, args.out or default)
+        plain = os.path.join(repo, 'src', 'checkpoints', 'tf-bundle', 'testdata', args.fixture, 'ckpt-1')
+        default = os.path.join(os.path.dirname(plain), 'snappy', 'ckpt-1') if args.snappy else plain
+        write_fixture(args.fixture, args.out or default, args.snappy)
+        if args.snappy and not args.out:
+            # Only the index differs from the plain bundle's: keep one copy of the data shard.
+            shard = '.data-00000-of-00001'
+            with open(default + shard, 'rb') as a, open(plain + shard, 'rb') as b:
+                assert a.read() == b.read(), 'the plain bundle is stale: rewrite it first'
+            os.remove(default + shard)

@@ -1,12 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import {
-  checkpointSourceOf,
-  convertCheckpoint,
-  type ConvertedCheckpoint,
-  type ConvertProgress,
-} from '../../src/checkpoints/convert';
+import { convertCheckpointFiles, isConvertedArchive } from '../../src/checkpoints/archive/convert-archive';
+import type { ConvertedCheckpoint, ConvertProgress } from '../../src/checkpoints/convert';
 import { encodeModelFolder } from '../../src/loading/model-folder';
 import type { KMaXConfig, ProcessingStyle } from '../../src/model/config';
 import { KMaXDeepLab } from '../../src/model/meta-arch/kmax-deeplab';
@@ -18,7 +14,9 @@ import { requireValue, UsageError } from '../usage';
 
 export const CONVERT_USAGE =
   'kmax convert CHECKPOINT [MORE_FILES] --out DIR [--fp16] [--preset NAME | --config FILE] [--processing pytorch|tf]\n' +
-  '  CHECKPOINT: a PyTorch .pth, a detectron2 .pkl, or a TensorFlow checkpoint (ckpt-N.index and its ckpt-N.data-* files)';
+  '  CHECKPOINT: a PyTorch .pth, a detectron2 .pkl, a TensorFlow checkpoint (ckpt-N.index and its ckpt-N.data-* files),\n' +
+  '  or a deeplab2 archive as published (.tar.gz; also .tar, or .zip of the checkpoint folder), whose *.textproto sets\n' +
+  '  the dataset, input size and thresholds';
 
 /**
  * `kmax convert`: an official checkpoint -> a model folder. The config is detected
@@ -43,12 +41,11 @@ export async function convertCommand(argv: string[]): Promise<number> {
   const processing = processingStyle(values.processing);
   const started = performance.now();
 
-  const { source, fileNames } = await checkpointSourceOf(await openCheckpointFiles(positionals));
+  const files = await openCheckpointFiles(positionals);
   const progress = new ProgressBar();
   let converted: ConvertedCheckpoint;
   try {
-    converted = await convertCheckpoint(source, {
-      fileNames,
+    converted = await convertCheckpointFiles(files, {
       config: await overrideConfig(values.preset, values.config),
       processing,
       onProgress: (p) => progress.update(p),
@@ -56,8 +53,21 @@ export async function convertCommand(argv: string[]): Promise<number> {
   } finally {
     progress.finish();
   }
-  console.log(`${converted.provenance.source} checkpoint: ${fileNames.join(', ')}`);
-  console.log(`${(values.preset ?? values.config) !== undefined ? 'config' : 'detected'} ${describe(converted.config)}`);
+  const given = (values.preset ?? values.config) !== undefined;
+  if (isConvertedArchive(converted)) {
+    const { archive, changes, training } = converted;
+    console.log(`${converted.provenance.source} checkpoint ${archive.prefix} in ${archive.kind} archive ${files[0].name} (optimizer slots and counters skipped)`);
+    if (archive.configPath === undefined) console.log('no training config (*.textproto) in the archive: config detected from the weights');
+    else if (given) console.log(`training config ${archive.configPath} not used: ${values.preset !== undefined ? '--preset' : '--config'} given`);
+    else {
+      const what = changes.map((c) => `${c.field} ${c.textproto} (detected ${c.detected})`).join(', ');
+      console.log(`training config ${archive.configPath} (${training?.dataset ?? 'dataset not named'}) ${changes.length === 0 ? 'agrees with detection' : `wins over detection: ${what}`}`);
+    }
+  } else {
+    console.log(`${converted.provenance.source} checkpoint: ${converted.provenance.files.map((f) => f.name ?? 'unnamed').join(', ')}`);
+  }
+  const shaped = given || (isConvertedArchive(converted) && converted.changes.length > 0);
+  console.log(`${shaped ? 'config' : 'detected'} ${describe(converted.config)}`);
   await checkWeightsFit(converted);
 
   const written = await writeModelDir(

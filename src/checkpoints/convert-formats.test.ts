@@ -126,6 +126,26 @@ describe.each(TF_BUNDLES)('fixture %s as a TF bundle', (name) => {
   });
 });
 
+describe('a TF bundle whose index blocks are Snappy-compressed', () => {
+  // `tf_bundle_writer.py --fixture r50tf-coco-4stage --snappy`: the same tensors, so the same data shard.
+  const snappyIndex = read('src/checkpoints/tf-bundle/testdata/r50tf-coco-4stage/snappy/ckpt-1.index');
+
+  it('is really compressed, and converts to the same weights and config as the uncompressed bundle', async () => {
+    const plain = tfBundle('r50tf-coco-4stage');
+    // The metaindex block follows the data blocks: the last data block's 5-byte trailer, just before it,
+    // starts with its compression type, 1 = Snappy (the footer's first varint is the metaindex offset).
+    const metaindexOffset = readVarintAt(snappyIndex, snappyIndex.byteLength - 48);
+    expect(snappyIndex[metaindexOffset - 5]).toBe(1);
+    expect(plain.index[readVarintAt(plain.index, plain.index.byteLength - 48) - 5]).toBe(0);
+    expect(snappyIndex.byteLength).toBeLessThan(plain.index.byteLength / 2);
+    const fromSnappy = await convertCheckpoint({ index: snappyIndex, data: plain.data });
+    const fromPlain = await convertCheckpoint(plain);
+    expectSameTensors(fromSnappy.tensors, fromPlain.tensors);
+    expectSameTensors(fromSnappy.tensors, referenceTensors('r50tf-coco-4stage'));
+    expect(fromSnappy.config).toEqual(fromPlain.config);
+  });
+});
+
 describe('processing style and ResNet variant', () => {
   it('TF R50 detects variant tf (T23); --processing overrides the style only', async () => {
     const bundle = tfBundle('r50tf-coco-4stage');
@@ -223,6 +243,16 @@ describe('bad files', () => {
     await expect(convert(fixture('disallowed_global.pkl'))).rejects.toThrow(DisallowedGlobalError);
   });
 });
+
+/** The first varint at `at` (the footer's first block handle starts with the metaindex offset). */
+function readVarintAt(bytes: Uint8Array, at: number): number {
+  let value = 0;
+  for (let shift = 0; ; shift += 7) {
+    const b = bytes[at++];
+    value += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return value;
+  }
+}
 
 /**
  * `pickle.dumps({"model": {name: ndarray}, "__author__": ..., "matching_heuristics": True}, 2)`:

@@ -300,7 +300,7 @@ function fileNameOf(input: CheckpointBytes): string | undefined {
 }
 
 /** Known datasets get their class list; others get numbered placeholders (names are not in the weights). */
-function classesOf(config: KMaXConfig): ClassInfo[] {
+export function classesOf(config: KMaXConfig): ClassInfo[] {
   if (datasetNames().includes(config.dataset)) return datasetClasses(config.dataset);
   return Array.from({ length: config.numClasses }, (_, id) => ({
     id,

@@ -16,6 +16,15 @@ export {
   checkpointSourceOf,
 } from './convert';
 export { readTfBundle } from './tf-bundle/read-bundle';
+export {
+  convertArchive,
+  convertCheckpointFiles,
+  isConvertedArchive,
+  type ConvertArchiveOptions,
+  type ConvertedArchive,
+} from './archive/convert-archive';
+export { archiveKindOf, readCheckpointArchive, type ArchiveKind, type ArchiveSource, type CheckpointArchive } from './archive/read-archive';
+export { CorruptArchiveError, NoCheckpointInArchiveError, TruncatedArchiveError } from './archive/errors';
 export type { RawDType, RawTensor, RawData } from './raw-tensor';
 export type { StateDict } from './state-dict';
 export {

@@ -66,7 +66,7 @@ export function CheckpointInput() {
           ))}
         </select>
       </label>
-      <p className="hint">A .pth or .pkl file, or a TensorFlow .index with its .data-* files. It is converted on this computer and kept in this browser. A smaller input size runs faster and sees less detail.</p>
+      <p className="hint">A .pth or .pkl file, a TensorFlow .index with its .data-* files, or a deeplab2 .tar.gz archive as downloaded. It is converted on this computer and kept in this browser. A smaller input size runs faster and sees less detail.</p>
       {conversion !== null && <ConversionProgressBar conversion={conversion} />}
       {error !== null && (
         <p role="alert" className="error">

@@ -1,4 +1,5 @@
-import { checkpointSourceOf, convertCheckpoint, type NamedCheckpointFile } from '../checkpoints/convert';
+import { convertCheckpointFiles } from '../checkpoints/archive/convert-archive';
+import type { NamedCheckpointFile } from '../checkpoints/convert';
 import { encodeModelFolder, type ModelFiles } from '../loading/model-folder';
 import { openModelStore, storedModelId, type StoredModel } from '../loading/model-store';
 import type { ConversionProgress } from './protocol';
@@ -12,7 +13,7 @@ export interface ConvertToStoreOptions {
 }
 
 /**
- * Checkpoint files (Files from a drop or the file input) -> a stored model, in
+ * Checkpoint files or one archive (Files from a drop or the file input) -> a stored model, in
  * the worker: convert, write the model folder in float32 (exactly the official
  * weights), keep it in the browser's model store. Each stage's data goes out of
  * scope as soon as the next one has it, so the peak is about the checkpoint plus
@@ -34,8 +35,8 @@ async function convertToFolder(
   { inputSize }: ConvertToStoreOptions,
   onProgress: (progress: ConversionProgress) => void,
 ): Promise<ModelFiles> {
-  const { source, fileNames } = await checkpointSourceOf(files);
-  const converted = await convertCheckpoint(source, { fileNames, onProgress });
+  // One archive (deeplab2's .tar.gz, a .zip of a checkpoint folder) is unpacked, and its training config applied.
+  const converted = await convertCheckpointFiles(files, { onProgress });
   const config = inputSize === undefined ? converted.config : { ...converted.config, inputSize };
   return encodeModelFolder({ config, classes: converted.classes, provenance: converted.provenance, tensors: converted.tensors });
 }

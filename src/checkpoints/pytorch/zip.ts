@@ -31,23 +31,26 @@ export function isZip(bytes: Uint8Array): boolean {
   return bytes.byteLength >= 4 && u32(bytes, 0) === LOCAL_HEADER;
 }
 
-/** Entries by name, from the central directory at the end of the file. */
-export function readZipDirectory(bytes: Uint8Array): Map<string, ZipEntry> {
+/**
+ * Entries by name, from the central directory at the end of the file. `bytes` may be
+ * the file's tail from byte `base` on (holding the whole directory): offsets stay the file's.
+ */
+export function readZipDirectory(bytes: Uint8Array, base = 0): Map<string, ZipEntry> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const eocd = findEndOfDirectory(bytes);
   let count = view.getUint16(eocd + 10, true);
   let offset = view.getUint32(eocd + 16, true);
   if (eocd >= 20 && view.getUint32(eocd - 20, true) === ZIP64_LOCATOR) {
-    const zip64 = safe(view.getBigUint64(eocd - 20 + 8, true));
-    if (zip64 + 56 > bytes.byteLength || view.getUint32(zip64, true) !== ZIP64_END_OF_DIRECTORY) throw truncated();
+    const zip64 = safe(view.getBigUint64(eocd - 20 + 8, true)) - base;
+    if (zip64 < 0 || zip64 + 56 > bytes.byteLength || view.getUint32(zip64, true) !== ZIP64_END_OF_DIRECTORY) throw truncated();
     count = safe(view.getBigUint64(zip64 + 32, true));
     offset = safe(view.getBigUint64(zip64 + 48, true));
   }
   const entries = new Map<string, ZipEntry>();
   const decoder = new TextDecoder();
-  let p = offset;
+  let p = offset - base;
   for (let i = 0; i < count; i++) {
-    if (p + 46 > bytes.byteLength || view.getUint32(p, true) !== CENTRAL_HEADER) throw truncated();
+    if (p < 0 || p + 46 > bytes.byteLength || view.getUint32(p, true) !== CENTRAL_HEADER) throw truncated();
     const nameLength = view.getUint16(p + 28, true);
     const extraLength = view.getUint16(p + 30, true);
     const commentLength = view.getUint16(p + 32, true);

@@ -36,6 +36,21 @@ export class TfChecksumError extends CheckpointFormatError {
   }
 }
 
+/**
+ * A compressed index block whose checksum holds but whose contents do not decompress:
+ * the file was written wrong (a damaged file fails its checksum first). Names the block.
+ */
+export class CorruptTfBlockError extends CheckpointFormatError {
+  override readonly name = 'CorruptTfBlockError';
+  constructor(
+    /** Which block, and its byte offset in the index file. */
+    readonly block: string,
+    detail: string,
+  ) {
+    super(`The TensorFlow checkpoint index is corrupted: ${block} is Snappy-compressed, but ${detail}. Download or copy the file again.`);
+  }
+}
+
 /** A valid checkpoint that uses a feature this reader does not implement. */
 export class UnsupportedTfBundleError extends CheckpointFormatError {
   override readonly name = 'UnsupportedTfBundleError';

@@ -1,7 +1,8 @@
+import { snappyUncompress } from 'hyparquet';
 import protobuf from 'protobufjs/minimal';
 import { CheckpointFormatError } from '../errors';
 import { crc32c, unmaskCrc } from './crc32c';
-import { NotATfIndexError, TfChecksumError, TruncatedTfBundleError, UnsupportedTfBundleError } from './errors';
+import { CorruptTfBlockError, NotATfIndexError, TfChecksumError, TruncatedTfBundleError, UnsupportedTfBundleError } from './errors';
 
 /**
  * Reader for the LevelDB-style sorted table ("SSTable") TensorFlow writes as a
@@ -11,8 +12,11 @@ import { NotATfIndexError, TfChecksumError, TruncatedTfBundleError, UnsupportedT
  *
  * The footer holds two BlockHandles (varint64 offset + varint64 size, zero-padded to
  * 40 bytes) and the magic number. Every block is followed by a 5-byte trailer: a
- * compression byte and the masked CRC-32C of block + compression byte. The index
- * block maps a separator key to the BlockHandle of each data block, in key order.
+ * compression byte and the masked CRC-32C of the stored block + compression byte. The
+ * index block maps a separator key to the BlockHandle of each data block, in key order.
+ * A block is stored as it is (type 0) or Snappy-compressed (type 1, raw Snappy: varint
+ * uncompressed length, then literals and copies); TensorFlow's table builder keeps the
+ * compressed form only where it saves at least 1/8, so one file mixes both.
  */
 
 export interface TableEntry {
@@ -26,7 +30,12 @@ const MAGIC_HI = 0xdb477524;
 const FOOTER_LENGTH = 48;
 const BLOCK_TRAILER_LENGTH = 5;
 const NO_COMPRESSION = 0;
-const COMPRESSION_NAMES: Readonly<Record<number, string>> = { 1: 'Snappy' };
+const SNAPPY_COMPRESSION = 1;
+/**
+ * Snappy's largest expansion: a 3-byte copy element (tag + 2-byte offset) yields at most
+ * 64 bytes, and no element yields more per byte. A larger declared length is corruption.
+ */
+const SNAPPY_MAX_EXPANSION = 64 / 3;
 
 interface BlockHandle {
   readonly offset: number;
@@ -82,7 +91,7 @@ function readHandle(reader: protobuf.Reader): BlockHandle {
   return { offset: safeNumber(reader.uint64()), size: safeNumber(reader.uint64()) };
 }
 
-/** Block contents after checking the trailer's CRC and compression byte. */
+/** Block contents after checking the trailer's CRC (over the stored bytes) and decompressing. */
 function readBlock(file: Uint8Array, handle: BlockHandle, where: string): Uint8Array {
   const end = handle.offset + handle.size + BLOCK_TRAILER_LENGTH;
   if (end > file.byteLength - FOOTER_LENGTH) {
@@ -94,12 +103,39 @@ function readBlock(file: Uint8Array, handle: BlockHandle, where: string): Uint8A
   if (crc32c(withType) !== stored) {
     throw new TfChecksumError(`the index's ${where} at byte ${handle.offset}`);
   }
+  const contents = withType.subarray(0, handle.size);
   const compression = trailer.getUint8(0);
-  if (compression !== NO_COMPRESSION) {
-    const name = COMPRESSION_NAMES[compression] ?? `unknown type ${compression}`;
-    throw new UnsupportedTfBundleError(`${name} compression of its index blocks`);
+  if (compression === NO_COMPRESSION) return contents;
+  if (compression === SNAPPY_COMPRESSION) return uncompressSnappy(contents, `the index's ${where} at byte ${handle.offset}`);
+  throw new UnsupportedTfBundleError(`an unknown compression (type ${compression}) of the index's ${where}`);
+}
+
+/**
+ * A raw Snappy block. The declared length is checked against what the stored bytes
+ * can expand to before the output is allocated; the decoder then requires every copy
+ * to stay inside the output and the output to come out at exactly that length.
+ */
+function uncompressSnappy(block: Uint8Array, where: string): Uint8Array {
+  const declared = guarded(where, () => {
+    const reader = protobuf.Reader.create(block);
+    return { length: reader.uint32(), headerBytes: reader.pos };
+  });
+  // protobuf's uint32 keeps the low 32 bits of a longer varint: Snappy's preamble is at most 5 bytes.
+  if (declared.headerBytes > 5) throw new CorruptTfBlockError(where, 'its uncompressed length does not fit 32 bits');
+  const limit = Math.floor((block.byteLength - declared.headerBytes) * SNAPPY_MAX_EXPANSION);
+  if (declared.length > limit) {
+    throw new CorruptTfBlockError(
+      where,
+      `it declares ${declared.length} uncompressed bytes, more than its ${block.byteLength} stored bytes can hold (at most ${limit})`,
+    );
   }
-  return withType.subarray(0, handle.size);
+  const out = new Uint8Array(declared.length);
+  try {
+    snappyUncompress(block, out);
+  } catch (e) {
+    throw new CorruptTfBlockError(where, `its Snappy data do not decode to the declared ${declared.length} bytes (${(e as Error).message})`);
+  }
+  return out;
 }
 
 /**
