@@ -17,7 +17,7 @@ export interface ResolvedSegmentOptions {
   readonly dump: boolean;
 }
 
-const MODES: readonly AttentionMode[] = ['kmeans', 'softmax', 'cluster-softmax'];
+export const ATTENTION_MODES: readonly AttentionMode[] = ['kmeans', 'softmax', 'masked', 'cluster-softmax'];
 
 /** Validates `options` against the model; never writes into the caller's object. */
 export function resolveSegmentOptions(options: SegmentOptions, config: KMaXConfig, numLayers: number): ResolvedSegmentOptions {
@@ -56,7 +56,7 @@ function resolveAttention(attention: AttentionMode | readonly AttentionMode[], n
     throw new SegmentOptionsError(`expected ${numLayers} attention modes (one per kMaX layer), got ${modes.length}`);
   }
   for (const m of modes) {
-    if (!MODES.includes(m)) throw new SegmentOptionsError(`unknown attention mode "${m}"; use one of ${MODES.join(', ')}`);
+    if (!ATTENTION_MODES.includes(m)) throw new SegmentOptionsError(`unknown attention mode "${m}"; use one of ${ATTENTION_MODES.join(', ')}`);
   }
   return modes;
 }

@@ -4,9 +4,11 @@ import type { ClassInfo, KMaXConfig, PostProcessConfig } from '../model/config';
  * The cross-attention applied in each kMaX layer (spec 6 and issue 2):
  * - `kmeans`: cluster-wise argmax, one-hot assignment, as trained;
  * - `softmax`: standard spatial softmax over pixels for each cluster;
+ * - `masked`: Mask2Former's masked attention, the spatial softmax restricted to
+ *   each cluster's foreground (probability over clusters >= 0.5; all pixels when empty);
  * - `cluster-softmax`: soft k-means, softmax over clusters for each pixel, summed.
  */
-export type AttentionMode = 'kmeans' | 'softmax' | 'cluster-softmax';
+export type AttentionMode = 'kmeans' | 'softmax' | 'masked' | 'cluster-softmax';
 
 /** An RGB(A) 8-bit image in row-major order, already decoded. */
 export interface RgbImage {
