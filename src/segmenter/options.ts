@@ -1,5 +1,5 @@
 import type { KMaXConfig, PostProcessConfig } from '../model/config';
-import type { AttentionMode, SegmentOptions } from './types';
+import { ATTENTION_MODES, type AttentionMode, type SegmentOptions } from './types';
 
 export class SegmentOptionsError extends Error {
   override readonly name = 'SegmentOptionsError';
@@ -17,7 +17,6 @@ export interface ResolvedSegmentOptions {
   readonly dump: boolean;
 }
 
-export const ATTENTION_MODES: readonly AttentionMode[] = ['kmeans', 'softmax', 'masked', 'cluster-softmax'];
 
 /** Validates `options` against the model; never writes into the caller's object. */
 export function resolveSegmentOptions(options: SegmentOptions, config: KMaXConfig, numLayers: number): ResolvedSegmentOptions {

@@ -8,7 +8,8 @@ import type { ClassInfo, KMaXConfig, PostProcessConfig } from '../model/config';
  *   each cluster's foreground (probability over clusters >= 0.5; all pixels when empty);
  * - `cluster-softmax`: soft k-means, softmax over clusters for each pixel, summed.
  */
-export type AttentionMode = 'kmeans' | 'softmax' | 'masked' | 'cluster-softmax';
+export const ATTENTION_MODES = ['kmeans', 'softmax', 'masked', 'cluster-softmax'] as const;
+export type AttentionMode = (typeof ATTENTION_MODES)[number];
 
 /** An RGB(A) 8-bit image in row-major order, already decoded. */
 export interface RgbImage {
