@@ -8,7 +8,7 @@ import { postprocess } from './postprocess/postprocess';
 import { networkInput } from './preprocess/network-input';
 import type { ResizePlan } from './preprocess/resize-plan';
 import { StageClock } from './stage-clock';
-import type { DumpedTensor, LayerRecord, RgbImage, SegmentOptions, SegmentResult, Segmenter } from './types';
+import type { AttentionMode, DumpedTensor, LayerRecord, RgbImage, SegmentOptions, SegmentResult, Segmenter } from './types';
 
 /**
  * The in-process segmenter: pre-processing, the network stage by stage (each
@@ -22,6 +22,7 @@ export class KMaXSegmenter implements Segmenter {
     readonly config: KMaXConfig,
     readonly classes: readonly ClassInfo[],
     tensors: NamedTensors,
+    readonly trainedAttention?: AttentionMode,
   ) {
     this.model = new KMaXDeepLab(config, tensors);
   }

@@ -134,6 +134,8 @@ export interface SegmentResult {
 export interface Segmenter {
   readonly config: KMaXConfig;
   readonly classes: readonly ClassInfo[];
+  /** The attention the weights were trained with, where the model folder records it. */
+  readonly trainedAttention?: AttentionMode;
   segment(image: RgbImage, options?: SegmentOptions): Promise<SegmentResult>;
   dispose(): void;
 }
