@@ -1,10 +1,12 @@
 """Convert the trained demo checkpoint into the app's model folder with the project's converter.
 
-    /usr/bin/python3 -m training.export_demo --checkpoint training/runs/demo/model_final.pth --out models/demo
+    /usr/bin/python3 -m training.export_demo --checkpoint training/runs/demo/model_final.pth --out models/demo --attention kmeans
 
-Runs `kmax convert CHECKPOINT --out DIR --fp16`, which must recognise the demo architecture
+Runs `kmax convert CHECKPOINT --out DIR --fp16 [--trained-attention MODE]`, which must recognise the demo architecture
 from the weights alone (configs/demo-model.json is one of the converter's presets, as a dropped
-file in the app would be), checks the folder stays within the 20 MB budget and
+file in the app would be), records the attention the checkpoint was trained with (--attention, the
+one given to train_demo; without it model.json says nothing, and the app marks no mode "as
+trained"), checks the folder stays within the 20 MB budget and
 writes a few scenes the model never saw (seed SAMPLE_SEED) into OUT/samples/: the pictures
 as PNGs at the top (the app lists them) and their ground truth in COCO panoptic format
 (panoptic.json, panoptic/), which the layer-convergence test compares the layers with. They are
@@ -18,6 +20,7 @@ import os
 import subprocess
 import sys
 
+from training.kmax_ref import ATTENTION_MODES
 from training.synthetic.generate import write_dataset
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,12 +50,16 @@ def main() -> int:
     parser.add_argument("--out", default=os.path.join(ROOT, "models", "demo"))
     parser.add_argument("--float32", action="store_true", help="store float32 instead of float16")
     parser.add_argument("--samples", type=int, default=6, help="sample images for the app")
+    parser.add_argument("--attention", choices=ATTENTION_MODES,
+                        help="the cross-attention the checkpoint was trained with, recorded in model.json")
     args = parser.parse_args()
     with open(MODEL_CONFIG) as f:
         config = json.load(f)
     command = ["node", os.path.join(ROOT, "bin", "kmax.mjs"), "convert", args.checkpoint, "--out", args.out]
     if not args.float32:
         command.append("--fp16")
+    if args.attention is not None:
+        command += ["--trained-attention", args.attention]
     subprocess.run(command, cwd=ROOT, check=True)
     if written_config(args.out) != config:
         print(f"FAIL: the converter did not detect {MODEL_CONFIG} from the weights")

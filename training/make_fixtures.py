@@ -1,9 +1,13 @@
 """Regenerates training/fixtures/: the test image, and per small config a config.json, an
 official-layout checkpoint.pth with calibrated random weights, golden tensors from kmax_ref
-run in float64 for the three cluster-attention modes, and conditioning.json (how far the
+run in float64 for the cluster-attention modes, and conditioning.json (how far the
 float32 reference strays from them). Deterministic (seeded).
 
     /usr/bin/python3 training/make_fixtures.py [fixture names...]
+    /usr/bin/python3 training/make_fixtures.py --add-mode masked [fixture names...]
+
+The second form adds one mode's goldens to the committed fixtures from their own
+checkpoint.pth and touches no other golden (see add_mode).
 """
 import copy
 import json
@@ -17,7 +21,7 @@ from torch import nn
 from PIL import Image, ImageDraw, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).parent))
-from kmax_ref import KMaXDeepLab  # noqa: E402
+from kmax_ref import KMaXDeepLab, load_config  # noqa: E402
 from kmax_ref.config import POSTPROCESS  # noqa: E402
 from kmax_ref.postprocess import masks_to_original, panoptic_inference, semantic_inference  # noqa: E402
 from kmax_ref.preprocess import preprocess  # noqa: E402
@@ -26,7 +30,8 @@ from kmax_ref.random_weights import calibrate, randomize, spread_class_logits  #
 ROOT = Path(__file__).parent / 'fixtures'
 DATASETS = json.loads((Path(__file__).parents[1] / 'src/datasets/kmax-datasets.json').read_text())
 INPUT_SIZE = [65, 97]
-MODES = ('kmeans', 'softmax', 'cluster-softmax')
+# 'masked' last: its goldens were added after the others', which stayed byte-identical.
+MODES = ('kmeans', 'softmax', 'cluster-softmax', 'masked')
 # A seed is accepted when, in k-means mode, every layer's argmax wins by at least MIN_MARGIN
 # (mask logits have a std of about 10) over at least MIN_CLUSTERS clusters, and the float32
 # reference stays within MAX_RELATIVE_ERROR of float64 (relative to max |float64|) on every
@@ -36,6 +41,15 @@ MIN_MARGIN = 0.05
 MIN_CLUSTERS = 3
 MAX_RELATIVE_ERROR = 1e-5
 SEED_TRIES = 400
+# Masked attention feeds its foreground (probability over clusters >= 0.5) back into the
+# network, so its goldens also need every layer's foreground margin, the logit distance
+# |l_k - log sum_{j != k} exp(l_j)| of every (pixel, cluster) from probability 0.5, to be at
+# least MIN_FOREGROUND_MARGIN: about 50 times the float32 reference's own deviation of it
+# (<= 1.1e-4 measured). A fixture whose seed misses it has no masked goldens: its seed was
+# chosen before this mode existed and is kept, so its other goldens stay byte-identical
+# (r50-coco-4stage, seed 1065: 0.0020 in layer 4).
+MIN_FOREGROUND_MARGIN = 0.005
+WITHOUT_MASKED = ('r50-coco-4stage',)
 
 
 def draw_test_image(seed: int = 7) -> np.ndarray:
@@ -120,6 +134,20 @@ def hwc(t: torch.Tensor) -> np.ndarray:
     return t[0].permute(1, 2, 0).contiguous().numpy().astype(np.float32)
 
 
+def fixture_modes(name: str) -> tuple:
+    return tuple(m for m in MODES if m != 'masked' or name not in WITHOUT_MASKED)
+
+
+def foreground_margin(mask_logits: torch.Tensor) -> torch.Tensor:
+    """[1, K, h, w] -> [h, w]: per pixel, the smallest |l_k - logsumexp_{j != k} l_j| over k,
+    i.e. how far every cluster's probability over clusters is from 0.5, in logits."""
+    logits = mask_logits[0]
+    k = logits.shape[0]
+    others = logits[None].expand(k, *logits.shape).masked_fill(
+        torch.eye(k, dtype=torch.bool)[:, :, None, None], float('-inf')).logsumexp(1)
+    return (logits - others).abs().min(0).values
+
+
 def argmax_margin(mask_logits: torch.Tensor):
     """[1, K, h, w] -> assignment (argmax over K) and top1 - top2 gap, both [h, w]."""
     top = mask_logits[0].topk(2, dim=0)
@@ -159,14 +187,22 @@ def run_float64(model: nn.Module, x: torch.Tensor, mode: str) -> dict:
         return model(x.double(), attention=mode)
 
 
-def layer_statistics(out: dict) -> dict:
-    """Per layer: minimum top-1 minus top-2 mask logit, and how many clusters win a pixel."""
-    margins, clusters = [], []
+def layer_statistics(out: dict, mode: str = 'kmeans') -> dict:
+    """Per layer: minimum top-1 minus top-2 mask logit, and how many clusters win a pixel;
+    in masked mode also the minimum foreground margin and how many clusters have a foreground."""
+    margins, clusters, foreground, foreground_clusters = [], [], [], []
     for layer in out['layers']:
         assignment, margin = argmax_margin(layer['mask_logits'])
         margins.append(float(margin.min()))
         clusters.append(int(assignment.unique().numel()))
-    return {'min_margin': margins, 'clusters': clusters}
+        if mode == 'masked':
+            foreground.append(float(foreground_margin(layer['mask_logits']).min()))
+            probability = layer['mask_logits'][0].softmax(0).flatten(1)
+            foreground_clusters.append(int((probability >= 0.5).any(1).sum()))
+    if mode != 'masked':
+        return {'min_margin': margins, 'clusters': clusters}
+    return {'min_margin': margins, 'clusters': clusters, 'min_foreground_margin': foreground,
+            'foreground_clusters': foreground_clusters}
 
 
 def conditioning(model: nn.Module, x: torch.Tensor, modes=MODES) -> dict:
@@ -181,17 +217,19 @@ def conditioning(model: nn.Module, x: torch.Tensor, modes=MODES) -> dict:
         reference = compared_outputs(exact)
         relative = {name: float((single[name].double() - value).abs().max() / value.abs().max())
                     for name, value in reference.items()}
-        report[mode] = {'relative_error': relative, **layer_statistics(exact)}
+        report[mode] = {'relative_error': relative, **layer_statistics(exact, mode)}
     return report
 
 
 def acceptable(report: dict) -> bool:
     kmeans = report['kmeans']
+    masked = report.get('masked', {'min_foreground_margin': [MIN_FOREGROUND_MARGIN]})
     return (min(kmeans['min_margin']) >= MIN_MARGIN and min(kmeans['clusters']) >= MIN_CLUSTERS
+            and min(masked['min_foreground_margin']) >= MIN_FOREGROUND_MARGIN
             and all(max(r['relative_error'].values()) <= MAX_RELATIVE_ERROR for r in report.values()))
 
 
-def calibrated_model(config: dict, x: torch.Tensor, base_seed: int):
+def calibrated_model(config: dict, x: torch.Tensor, base_seed: int, modes=MODES):
     """First seed (from base_seed) whose weights pass `acceptable`. The float32 k-means margins
     and cluster counts screen seeds before the float64 runs."""
     model = KMaXDeepLab(config)
@@ -204,7 +242,7 @@ def calibrated_model(config: dict, x: torch.Tensor, base_seed: int):
             screen = layer_statistics(model(x))
         if min(screen['min_margin']) < MIN_MARGIN or min(screen['clusters']) < MIN_CLUSTERS:
             continue
-        report = conditioning(model, x)
+        report = conditioning(model, x, modes)
         if acceptable(report):
             return model, seed, report
     raise RuntimeError(f'no seed in {base_seed}..{base_seed + SEED_TRIES - 1} passes the conditioning bounds')
@@ -218,50 +256,81 @@ def write_fixture(name: str, config: dict, image: np.ndarray, base_seed: int) ->
     (folder / 'config.json').write_text(json.dumps(config, indent=2) + '\n')
 
     x = preprocess(image, config['inputSize'])
-    model, seed, report = calibrated_model(config, x, base_seed)
+    modes = fixture_modes(name)
+    model, seed, report = calibrated_model(config, x, base_seed, modes)
     torch.save({'model': model.state_dict(), 'iteration': 0}, folder / 'checkpoint.pth')
     (folder / 'conditioning.json').write_text(json.dumps({'seed': seed, **report}, indent=1) + '\n')
 
-    info = DATASETS[config['dataset']]
-    things = {c['id'] for c in info['classes'] if c['isthing']}
-    original = image.shape[:2]
     golden.add('input', hwc(x), 'HWC')
     double = copy.deepcopy(model).double()
     summary = {'seed': seed}
-    for mode in MODES:
-        prefix = '' if mode == 'kmeans' else f'{mode}/'
-        out = run_float64(double, x, mode)
-        for key, value in compared_outputs(out).items():
-            if key.startswith(('backbone/', 'pixel_decoder/')):
-                if mode == 'kmeans':
-                    golden.add(key, hwc(value), 'HWC')
-            elif value.dim() == 4:
-                golden.add(prefix + key, hwc(value), 'HWK')
-            else:
-                golden.add(prefix + key, value[0], 'KC')
-        if mode == 'kmeans':
-            for index, layer in enumerate(out['layers']):
-                assignment, margin = argmax_margin(layer['mask_logits'])
-                golden.add(f'stage{index}/assignment', assignment, 'HW')
-                golden.add(f'stage{index}/margin', margin, 'HW')
-        if config['processing'] != 'pytorch':
-            continue  # deeplab2 pre/post-processing (spec 2.2, 5.5) is not implemented here
-        masks = masks_to_original(out['pred_masks'][0], config['inputSize'], original)
-        panoptic, segments = panoptic_inference(out['pred_logits'][0], masks, things, config['postprocess'])
-        golden.add(f'{prefix}panoptic', panoptic, 'HW')
-        (golden.folder / f'{prefix}panoptic_segments.json').write_text(json.dumps(segments, indent=1) + '\n')
-        if mode == 'kmeans':
-            golden.add('semantic', semantic_inference(out['pred_logits'][0], masks), 'HW')
+    for mode in modes:
+        segments = write_mode(golden, double, x, mode, config, image)
+        if mode == 'kmeans' and segments is not None:
             summary['segments'] = [(s['category_id'], s['isthing'], s['area']) for s in segments]
     golden.write_index()
     return summary
+
+
+def write_mode(golden: 'Golden', double: nn.Module, x: torch.Tensor, mode: str, config: dict, image: np.ndarray):
+    """One mode's goldens from the float64 model; the panoptic segments where PT post-processing applies."""
+    prefix = '' if mode == 'kmeans' else f'{mode}/'
+    out = run_float64(double, x, mode)
+    for key, value in compared_outputs(out).items():
+        if key.startswith(('backbone/', 'pixel_decoder/')):
+            if mode == 'kmeans':
+                golden.add(key, hwc(value), 'HWC')
+        elif value.dim() == 4:
+            golden.add(prefix + key, hwc(value), 'HWK')
+        else:
+            golden.add(prefix + key, value[0], 'KC')
+    if mode == 'kmeans':
+        for index, layer in enumerate(out['layers']):
+            assignment, margin = argmax_margin(layer['mask_logits'])
+            golden.add(f'stage{index}/assignment', assignment, 'HW')
+            golden.add(f'stage{index}/margin', margin, 'HW')
+    if mode == 'masked':
+        for index, layer in enumerate(out['layers']):
+            golden.add(f'masked/stage{index}/foreground_margin', foreground_margin(layer['mask_logits']), 'HW')
+    if config['processing'] != 'pytorch':
+        return None  # deeplab2 pre/post-processing (spec 2.2, 5.5) is not implemented here
+    things = {c['id'] for c in DATASETS[config['dataset']]['classes'] if c['isthing']}
+    masks = masks_to_original(out['pred_masks'][0], config['inputSize'], image.shape[:2])
+    panoptic, segments = panoptic_inference(out['pred_logits'][0], masks, things, config['postprocess'])
+    golden.add(f'{prefix}panoptic', panoptic, 'HW')
+    (golden.folder / f'{prefix}panoptic_segments.json').write_text(json.dumps(segments, indent=1) + '\n')
+    if mode == 'kmeans':
+        golden.add('semantic', semantic_inference(out['pred_logits'][0], masks), 'HW')
+    return segments
+
+
+def add_mode(name: str, mode: str, image: np.ndarray) -> dict:
+    """Adds one mode's goldens to a committed fixture from its own checkpoint.pth, leaving every
+    other file as it is (a full rerun recalibrates, and float rounding in the calibration may
+    change the weights' last bits). Refuses weights that miss the mode's bounds."""
+    folder = ROOT / name
+    config = load_config(folder / 'config.json')
+    model = KMaXDeepLab(config)
+    model.load_state_dict(torch.load(folder / 'checkpoint.pth')['model'], strict=True)
+    model.eval()
+    x = preprocess(image, config['inputSize'])
+    recorded = json.loads((folder / 'conditioning.json').read_text())
+    report = conditioning(model, x, (mode,))
+    if not acceptable({'kmeans': recorded['kmeans'], **report}):
+        raise RuntimeError(f'{name}: the committed weights miss the {mode} bounds: {json.dumps(report[mode])}')
+    golden = Golden(folder / 'golden')
+    golden.index = json.loads((golden.folder / 'index.json').read_text())
+    write_mode(golden, model.double(), x, mode, config, image)
+    golden.write_index()
+    (folder / 'conditioning.json').write_text(json.dumps({**recorded, **report}, indent=1) + '\n')
+    return {'seed': recorded['seed'], mode: {k: v for k, v in report[mode].items() if k != 'relative_error'}}
 
 
 def conditioning_table(name: str) -> str:
     """Markdown rows for README.md from a written conditioning.json."""
     report = json.loads((ROOT / name / 'conditioning.json').read_text())
     rows = []
-    for mode in MODES:
+    for mode in fixture_modes(name):
         entry = report[mode]
         relative = entry['relative_error']
         groups = {
@@ -275,19 +344,40 @@ def conditioning_table(name: str) -> str:
     return '\n'.join(rows)
 
 
-def main(names):
-    ROOT.mkdir(exist_ok=True)
-    image = draw_test_image()
-    Image.fromarray(image).save(ROOT / 'test-image.png')
-    image = np.asarray(Image.open(ROOT / 'test-image.png').convert('RGB'))
+def foreground_table(name: str) -> str:
+    """A markdown row for README.md's masked-attention table, or '' without masked goldens."""
+    report = json.loads((ROOT / name / 'conditioning.json').read_text())
+    if 'masked' not in report:
+        return ''
+    entry = report['masked']
+    return (f"| {name} ({report['seed']}) | " + ' '.join(f'{m:.4f}' for m in entry['min_foreground_margin'])
+            + ' | ' + ' '.join(str(c) for c in entry['foreground_clusters']) + ' |')
+
+
+def main(args):
+    add = args[1] if args[:1] == ['--add-mode'] else None
+    names = args[2:] if add else args
+    if add:
+        image = np.asarray(Image.open(ROOT / 'test-image.png').convert('RGB'))
+        for name in FIXTURES:
+            if (not names or name in names) and add in fixture_modes(name):
+                print(name, json.dumps(add_mode(name, add, image)), flush=True)
+    else:
+        ROOT.mkdir(exist_ok=True)
+        image = draw_test_image()
+        Image.fromarray(image).save(ROOT / 'test-image.png')
+        image = np.asarray(Image.open(ROOT / 'test-image.png').convert('RGB'))
     for offset, (name, config) in enumerate(FIXTURES.items()):
-        if names and name not in names:
+        if add or (names and name not in names):
             continue
         summary = write_fixture(name, config, image, base_seed=1000 * (offset + 1))
         print(name, json.dumps(summary), flush=True)
     for name in FIXTURES:
         if (ROOT / name / 'conditioning.json').exists():
             print(conditioning_table(name))
+    for name in FIXTURES:
+        if (ROOT / name / 'conditioning.json').exists() and foreground_table(name):
+            print(foreground_table(name))
 
 
 if __name__ == '__main__':

@@ -10,6 +10,8 @@ import { readTfBundle } from '../../src/checkpoints/tf-bundle/read-bundle';
 import { toEngineTensors, type EngineTensor } from '../../src/checkpoints/to-engine';
 import { toFloat16Array } from '../../src/loading/float16';
 import type { ModelJson } from '../../src/loading/model-format';
+import { loadSegmenter } from '../../src/segmenter';
+import { readModelDir } from '../model-dir';
 import { runKmax } from '../run-in-process';
 import type { TensorSummary } from './inspect';
 
@@ -65,6 +67,22 @@ describe('kmax convert', () => {
     expect([...stored.keys()]).toEqual([...reference.keys()]);
     const differing = [...reference].filter(([key, t]) => !bytesOf(t.data).equals(stored.get(key)!));
     expect(differing).toEqual([]);
+  });
+
+  it('--trained-attention records the attention the weights were trained with, and the loaded segmenter reports it', async () => {
+    const out = path.join(work, 'out-trained');
+    const { code } = await runKmax('convert', PTH, '--out', out, '--trained-attention', 'masked');
+    expect(code).toBe(0);
+    expect(readModel(out).json.provenance.trainedAttention).toBe('masked');
+    expect('trainedAttention' in readModel(path.join(work, 'out-pth')).json.provenance).toBe(false);
+    const segmenter = await loadSegmenter({ kind: 'files', files: await readModelDir(out) });
+    expect(segmenter.trainedAttention).toBe('masked');
+    segmenter.dispose();
+
+    const wrong = await runKmax('convert', PTH, '--out', path.join(work, 'out-wrong'), '--trained-attention', 'argmax');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--trained-attention must be one of kmeans, softmax, masked, cluster-softmax, got "argmax"');
+    expect(existsSync(path.join(work, 'out-wrong'))).toBe(false);
   });
 
   it('a TF checkpoint (files in any order) -> float16, TF ResNet, deeplab2 processing', async () => {

@@ -10,13 +10,16 @@ import { getPreset } from '../../src/model/presets';
 import { writeModelDir } from '../model-dir';
 import { selectNodeBackend } from '../node-backend';
 import { openCheckpointFiles } from './inspect';
+import { parseAttention } from './segment';
 import { requireValue, UsageError } from '../usage';
 
 export const CONVERT_USAGE =
-  'kmax convert CHECKPOINT [MORE_FILES] --out DIR [--fp16] [--preset NAME | --config FILE] [--processing pytorch|tf]\n' +
+  'kmax convert CHECKPOINT [MORE_FILES] --out DIR [--fp16] [--preset NAME | --config FILE] [--processing pytorch|tf] ' +
+  '[--trained-attention kmeans|softmax|masked|cluster-softmax]\n' +
   '  CHECKPOINT: a PyTorch .pth, a detectron2 .pkl, a TensorFlow checkpoint (ckpt-N.index and its ckpt-N.data-* files),\n' +
   '  or a deeplab2 archive as published (.tar.gz; also .tar, or .zip of the checkpoint folder), whose *.textproto sets\n' +
-  '  the dataset, input size and thresholds';
+  '  the dataset, input size and thresholds\n' +
+  '  --trained-attention: the cross-attention the weights were trained with, recorded in model.json (the app marks it "as trained")';
 
 /**
  * `kmax convert`: an official checkpoint -> a model folder. The config is detected
@@ -33,12 +36,15 @@ export async function convertCommand(argv: string[]): Promise<number> {
       preset: { type: 'string' },
       config: { type: 'string' },
       processing: { type: 'string' },
+      'trained-attention': { type: 'string' },
     },
   });
   requireValue(positionals[0], 'CHECKPOINT', CONVERT_USAGE);
   const out = requireValue(values.out, '--out', CONVERT_USAGE);
   if (values.preset !== undefined && values.config !== undefined) throw new UsageError(`give --preset or --config, not both\nusage: ${CONVERT_USAGE}`);
   const processing = processingStyle(values.processing);
+  const trained = values['trained-attention'];
+  const trainedAttention = trained === undefined ? undefined : parseAttention(trained, '--trained-attention');
   const started = performance.now();
 
   const files = await openCheckpointFiles(positionals);
@@ -75,7 +81,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
     encodeModelFolder({
       config: converted.config,
       classes: converted.classes,
-      provenance: converted.provenance,
+      provenance: trainedAttention === undefined ? converted.provenance : { ...converted.provenance, trainedAttention },
       tensors: converted.tensors,
       fp16: values.fp16,
     }),

@@ -7,6 +7,7 @@ const SAMPLES = repo('models/demo/samples');
 
 interface EvalReport {
   readonly images: number;
+  readonly attention: string;
   readonly all: { readonly pq: number };
   /** Per kMaX layer, then the final masks. */
   readonly layerCovering: readonly number[];
@@ -24,5 +25,22 @@ describe('kmax eval on the shipped demo model and its samples (with their ground
     const [fifth, sixth, final] = rest.slice(-3);
     console.log(`demo samples: PQ ${report.all.pq.toFixed(3)}, covering per layer ${report.layerCovering.map((c) => c.toFixed(3)).join(' ')}`);
     expect(Math.min(fifth, sixth, final)).toBeGreaterThanOrEqual(first + 0.1);
+  });
+
+  it('--attention masked runs Mask2Former\'s masked attention (other numbers than argmax); an unknown mode is a usage error naming the four', async () => {
+    const run = async (mode: string): Promise<EvalReport> => {
+      const { code, stdout, stderr } = await runKmax('eval', '--model', repo('models/demo'), '--images', SAMPLES, '--panoptic-json', `${SAMPLES}/panoptic.json`, '--attention', mode, '--json');
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      return JSON.parse(stdout) as EvalReport;
+    };
+    const [masked, kmeans] = [await run('masked'), await run('kmeans')];
+    expect(masked.attention).toBe('masked');
+    // Layer 1 predicts from the initial centres, before any cross-attention.
+    expect(masked.layerCovering[0]).toBe(kmeans.layerCovering[0]);
+    expect(masked.layerCovering.slice(1)).not.toEqual(kmeans.layerCovering.slice(1));
+    const wrong = await runKmax('eval', '--model', repo('models/demo'), '--images', SAMPLES, '--panoptic-json', `${SAMPLES}/panoptic.json`, '--attention', 'mask');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--attention must be one of kmeans, softmax, masked, cluster-softmax, got "mask"');
   });
 });

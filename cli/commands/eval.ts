@@ -9,7 +9,7 @@ import { parseNumber, requireValue } from '../usage';
 import { openSegmenter, parseAttention } from './segment';
 
 export const EVAL_USAGE =
-  'kmax eval --model DIR --images DIR --panoptic-json FILE [--panoptic-dir DIR] [--attention kmeans|softmax|cluster-softmax] ' +
+  'kmax eval --model DIR --images DIR --panoptic-json FILE [--panoptic-dir DIR] [--attention kmeans|softmax|masked|cluster-softmax] ' +
   '[--backend wasm|cpu] [--threads T] [--size N] [--limit N] [--min-pq X] [--json]';
 
 /**

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeNpy } from '../../src/checkpoints/numpy/npy';
 import { loadSegmenter } from '../../src/segmenter';
-import type { AttentionMode, SegmentResult, Segmenter } from '../../src/segmenter/types';
+import { ATTENTION_MODES, type AttentionMode, type SegmentResult, type Segmenter } from '../../src/segmenter/types';
 import { encodeCocoPanopticPng, renderOverlay } from '../../src/viz/export';
 import { decodeImage, encodePng } from '../image-io';
 import { readModelDir } from '../model-dir';
@@ -11,7 +11,7 @@ import { selectNodeBackend, type NodeBackend } from '../node-backend';
 import { parseNumber, requireValue, UsageError } from '../usage';
 
 export const SEGMENT_USAGE =
-  'kmax segment IMAGE --model DIR --out DIR [--backend wasm|cpu|webgpu] [--threads T] [--size N] [--attention kmeans|softmax|cluster-softmax] ' +
+  'kmax segment IMAGE --model DIR --out DIR [--backend wasm|cpu|webgpu] [--threads T] [--size N] [--attention kmeans|softmax|masked|cluster-softmax] ' +
   '[--class-threshold-thing X] [--class-threshold-stuff X] [--pixel-threshold X] [--overlap-threshold X] [--dump]';
 
 export const SEGMENT_OPTIONS = {
@@ -62,9 +62,10 @@ export async function openSegmenter(modelDir: string, backend: string, threads?:
   return loadSegmenter({ kind: 'files', files: await readModelDir(modelDir) });
 }
 
-export function parseAttention(value: string): AttentionMode {
-  if (value === 'kmeans' || value === 'softmax' || value === 'cluster-softmax') return value;
-  throw new UsageError(`--attention must be kmeans, softmax or cluster-softmax, got "${value}"`);
+export function parseAttention(value: string, flag = '--attention'): AttentionMode {
+  const mode = ATTENTION_MODES.find((m) => m === value);
+  if (mode === undefined) throw new UsageError(`${flag} must be one of ${ATTENTION_MODES.join(', ')}, got "${value}"`);
+  return mode;
 }
 
 function thresholdOverrides(values: Record<string, string | boolean | undefined>) {

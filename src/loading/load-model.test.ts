@@ -46,4 +46,15 @@ describe('fetchModel', () => {
     const bad = new Map([['model.json', new TextEncoder().encode('{"format": "tfjs-layers"}')]]);
     await expect(fetchModel({ kind: 'files', files: bad })).rejects.toThrow(/is not a kMaX Lens model \(format "tfjs-layers"/);
   });
+
+  it('refuses a trained attention it does not know, and keeps a known one', async () => {
+    const files = await fixtureModelFiles('r50-coco-4stage');
+    const json = JSON.parse(new TextDecoder().decode(files.get('model.json'))) as Record<string, Record<string, unknown>>;
+    const withTrained = (mode: string): Map<string, Uint8Array> =>
+      new Map([...files, ['model.json', new TextEncoder().encode(JSON.stringify({ ...json, provenance: { ...json.provenance, trainedAttention: mode } }))]]);
+    await expect(fetchModel({ kind: 'files', files: withTrained('argmax') })).rejects.toThrow(
+      'model.json: provenance.trainedAttention is "argmax", expected one of kmeans, softmax, masked, cluster-softmax',
+    );
+    expect((await fetchModel({ kind: 'files', files: withTrained('masked') })).modelJson.provenance.trainedAttention).toBe('masked');
+  });
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ClassInfo, KMaXConfig } from '../model/config';
 import { toFloat16Array } from './float16';
+import { ATTENTION_MODES } from '../segmenter/types';
 import { MODEL_FORMAT, type ModelJson, type Provenance } from './model-format';
 
 /** A tensor in engine layout, outside tfjs (for writers and converters). */
@@ -94,6 +95,10 @@ export function parseModelJson(text: string, source = 'model.json'): ModelJson {
   }
   if (!Array.isArray(json.weightsManifest) || json.config === undefined || !Array.isArray(json.classes)) {
     throw new ModelFormatError(`${source} lacks config, classes or weightsManifest`);
+  }
+  const trained: unknown = json.provenance?.trainedAttention;
+  if (trained !== undefined && !ATTENTION_MODES.some((m) => m === trained)) {
+    throw new ModelFormatError(`${source}: provenance.trainedAttention is "${String(trained)}", expected one of ${ATTENTION_MODES.join(', ')}`);
   }
   return json as ModelJson;
 }

@@ -1,5 +1,6 @@
 import type { io } from '@tensorflow/tfjs-core';
 import type { ClassInfo, KMaXConfig } from '../model/config';
+import type { AttentionMode } from '../segmenter/types';
 
 /**
  * A model folder: `model.json` (this object) plus binary weight shards.
@@ -27,6 +28,8 @@ export interface Provenance {
   readonly createdAt?: string;
   readonly tool: string;
   readonly notes?: string;
+  /** The cross-attention the weights were trained with, where known (`kmax convert --trained-attention`). */
+  readonly trainedAttention?: AttentionMode;
 }
 
 export interface ModelJson {

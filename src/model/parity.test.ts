@@ -17,7 +17,7 @@ import { readNpy, readPytorchCheckpoint, readTfBundle, toEngineTensors } from '.
 import { isTfBookkeepingKey } from '../checkpoints/key-maps/tf';
 import { convertTfCheckpoint } from '../checkpoints/key-maps/tf-convert';
 import type { AttentionMode } from '../segmenter/types';
-import { argmaxRows, relativeError } from '../test-utils/compare';
+import { argmaxRows, foregroundRows, relativeError } from '../test-utils/compare';
 import type { KMaXConfig } from './config';
 import { KMaXDeepLab, type ForwardOutput } from './meta-arch/kmax-deeplab';
 
@@ -61,17 +61,28 @@ describe('parity fixtures', () => {
   });
 });
 
-/** The three modes and where their goldens live. */
+/** The four modes and where their goldens live. */
 const MODES: readonly { mode: AttentionMode; dir: string }[] = [
   { mode: 'kmeans', dir: '' },
   { mode: 'softmax', dir: 'softmax/' },
+  { mode: 'masked', dir: 'masked/' },
   { mode: 'cluster-softmax', dir: 'cluster-softmax/' },
 ];
+
+/** Masked goldens exist only where every foreground clears float noise (training/fixtures/README.md). */
+const hasGoldens = (fixture: string, dir: string): boolean => existsSync(join(FIXTURES, fixture, 'golden', `${dir}pred_masks.npy`));
+
+describe('masked-attention goldens', () => {
+  it('exist for three fixtures', () => {
+    expect(fixtures.filter((f) => hasGoldens(f, 'masked/'))).toHaveLength(3);
+  });
+});
 
 /**
  * Compares a forward pass with the goldens of one mode: relative error of every
  * stage's logits and of the final ones (returned by name), and, for k-means, that
- * each assignment flip sits at a golden near-tie (margin below twice the logit error).
+ * each assignment flip sits at a golden near-tie (margin below twice the logit error);
+ * likewise for each (pixel, cluster) whose masked-attention foreground differs.
  */
 async function compareWithGolden(
   out: ForwardOutput,
@@ -89,6 +100,17 @@ async function compareWithGolden(
   for (const [l, layer] of out.layers.entries()) {
     await compare(`stage${l}/class_logits`, layer.classLogits);
     await compare(`stage${l}/mask_logits`, layer.maskLogits);
+    if (mode === 'masked') {
+      const k = layer.maskLogits.shape[2];
+      const logits = golden(`${dir}stage${l}/mask_logits`).data;
+      const margin = golden(`${dir}stage${l}/foreground_margin`).data;
+      const absoluteError = errors[`stage${l}/mask_logits`] * Math.max(...Array.from(logits, Math.abs));
+      const want = foregroundRows(logits, k);
+      const got = foregroundRows(await layer.maskLogits.data(), k);
+      const flips = [...got.keys()].filter((i) => got[i] !== want[i]).map((i) => Math.floor(i / k));
+      margins[`stage${l}`] = `min foreground margin ${Math.min(...margin).toExponential(2)}, flips ${flips.length}`;
+      for (const p of flips) expect(margin[p], `stage${l} pixel ${p} left or joined a foreground at a clear margin`).toBeLessThanOrEqual(2 * absoluteError);
+    }
     if (mode !== 'kmeans') continue;
     const want = golden(`stage${l}/assignment`).data;
     const margin = golden(`stage${l}/margin`).data;
@@ -127,7 +149,7 @@ describe.each(fixtures.flatMap((fixture) => ['cpu', 'wasm'].map((backend) => ({ 
       input.dispose();
     });
 
-    for (const { mode, dir } of MODES) {
+    for (const { mode, dir } of MODES.filter((m) => hasGoldens(fixture, m.dir))) {
       it(`${mode}: the transformer decoder on the golden pixel-decoder outputs`, async () => {
         const index = JSON.parse(readFileSync(join(FIXTURES, fixture, 'golden', 'index.json'), 'utf8')) as Record<string, unknown>;
         const decoded = Object.keys(index)

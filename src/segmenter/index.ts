@@ -21,7 +21,7 @@ export async function loadSegmenter(source: ModelSource, options: LoadOptions = 
   const tensors = decodeModelWeights(modelJson, shards);
   let segmenter: Segmenter;
   try {
-    segmenter = new KMaXSegmenter(modelJson.config, modelJson.classes, tensors);
+    segmenter = new KMaXSegmenter(modelJson.config, modelJson.classes, tensors, modelJson.provenance?.trainedAttention);
   } catch (e) {
     for (const t of tensors.values()) t.dispose();
     throw e;

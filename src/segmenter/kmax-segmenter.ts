@@ -8,7 +8,7 @@ import { postprocess } from './postprocess/postprocess';
 import { networkInput } from './preprocess/network-input';
 import type { ResizePlan } from './preprocess/resize-plan';
 import { StageClock } from './stage-clock';
-import type { DumpedTensor, LayerRecord, RepostprocessOptions, RepostprocessResult, RgbImage, SegmentOptions, SegmentResult, Segmenter } from './types';
+import type { AttentionMode, DumpedTensor, LayerRecord, RepostprocessOptions, RepostprocessResult, RgbImage, SegmentOptions, SegmentResult, Segmenter } from './types';
 
 /** The final head's outputs of a run, kept as plain arrays (no tensor outlives a run). */
 interface KeptOutputs {
@@ -31,6 +31,7 @@ export class KMaXSegmenter implements Segmenter {
     readonly config: KMaXConfig,
     readonly classes: readonly ClassInfo[],
     tensors: NamedTensors,
+    readonly trainedAttention?: AttentionMode,
   ) {
     this.model = new KMaXDeepLab(config, tensors);
   }

@@ -1,5 +1,5 @@
 import type { KMaXConfig, PostProcessConfig } from '../model/config';
-import type { AttentionMode, SegmentOptions } from './types';
+import { ATTENTION_MODES, type AttentionMode, type SegmentOptions } from './types';
 
 export class SegmentOptionsError extends Error {
   override readonly name = 'SegmentOptionsError';
@@ -18,7 +18,6 @@ export interface ResolvedSegmentOptions {
   readonly keepOutputs: boolean;
 }
 
-const MODES: readonly AttentionMode[] = ['kmeans', 'softmax', 'cluster-softmax'];
 
 /** Validates `options` against the model; never writes into the caller's object. */
 export function resolveSegmentOptions(options: SegmentOptions, config: KMaXConfig, numLayers: number): ResolvedSegmentOptions {
@@ -58,7 +57,7 @@ function resolveAttention(attention: AttentionMode | readonly AttentionMode[], n
     throw new SegmentOptionsError(`expected ${numLayers} attention modes (one per kMaX layer), got ${modes.length}`);
   }
   for (const m of modes) {
-    if (!MODES.includes(m)) throw new SegmentOptionsError(`unknown attention mode "${m}"; use one of ${MODES.join(', ')}`);
+    if (!ATTENTION_MODES.includes(m)) throw new SegmentOptionsError(`unknown attention mode "${m}"; use one of ${ATTENTION_MODES.join(', ')}`);
   }
   return modes;
 }

@@ -4,9 +4,12 @@ import type { ClassInfo, KMaXConfig, PostProcessConfig } from '../model/config';
  * The cross-attention applied in each kMaX layer (spec 6 and issue 2):
  * - `kmeans`: cluster-wise argmax, one-hot assignment, as trained;
  * - `softmax`: standard spatial softmax over pixels for each cluster;
+ * - `masked`: Mask2Former's masked attention, the spatial softmax restricted to
+ *   each cluster's foreground (probability over clusters >= 0.5; all pixels when empty);
  * - `cluster-softmax`: soft k-means, softmax over clusters for each pixel, summed.
  */
-export type AttentionMode = 'kmeans' | 'softmax' | 'cluster-softmax';
+export const ATTENTION_MODES = ['kmeans', 'softmax', 'masked', 'cluster-softmax'] as const;
+export type AttentionMode = (typeof ATTENTION_MODES)[number];
 
 /** An RGB(A) 8-bit image in row-major order, already decoded. */
 export interface RgbImage {
@@ -144,6 +147,8 @@ export type RepostprocessResult = Pick<SegmentResult, 'panoptic' | 'semantic' | 
 export interface Segmenter {
   readonly config: KMaXConfig;
   readonly classes: readonly ClassInfo[];
+  /** The attention the weights were trained with, where the model folder records it. */
+  readonly trainedAttention?: AttentionMode;
   segment(image: RgbImage, options?: SegmentOptions): Promise<SegmentResult>;
   /**
    * Post-processes the outputs kept by the last `segment` call with `keepOutputs`

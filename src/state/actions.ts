@@ -122,6 +122,7 @@ export async function loadModel(id: string): Promise<void> {
       modelName: loaded.config.name,
       config: loaded.config,
       modelBytes: bytes,
+      trainedAttention: loaded.trainedAttention ?? null,
       numClusters: loaded.config.transformerDecoder.numClusters,
       classes: loaded.classes,
       layer: Math.min(get().layer, layerCount(loaded.config)),
@@ -218,7 +219,7 @@ export async function deleteConvertedModel(id: string): Promise<void> {
   }
   segmenter?.dispose();
   segmenter = undefined;
-  set({ modelId: null, modelName: null, config: null, modelBytes: null, classes: [], engineStatus: 'idle', result: null, resultFor: null, comparison: null });
+  set({ modelId: null, modelName: null, config: null, modelBytes: null, trainedAttention: null, classes: [], engineStatus: 'idle', result: null, resultFor: null, comparison: null });
 }
 
 /** Models converted earlier in this browser; none when storage is refused (converting says why). */

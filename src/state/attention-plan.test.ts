@@ -5,6 +5,7 @@ describe('attention plans', () => {
   it('keeps argmax before the chosen layer and uses the mode from it on', () => {
     expect(attentionPlan('softmax', 3, 6)).toEqual({ schedule: ['kmeans', 'kmeans', 'kmeans', 'softmax', 'softmax', 'softmax'], label: 'softmax from layer 4' });
     expect(attentionPlan('cluster-softmax', 0, 6)).toEqual({ schedule: new Array(6).fill('cluster-softmax'), label: 'cluster softmax' });
+    expect(attentionPlan('masked', 0, 6)).toEqual({ schedule: new Array(6).fill('masked'), label: 'masked softmax' });
   });
 
   it('ignores the layer for argmax and clamps it to the model', () => {

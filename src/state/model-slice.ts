@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { BackendReport } from '../backend';
 import type { StoredModel } from '../loading/model-store';
 import type { ClassInfo, KMaXConfig } from '../model/config';
+import type { AttentionMode } from '../segmenter/types';
 import type { ConversionProgress } from '../worker/protocol';
 
 /** A model folder served under models/ (its model.json URL). */
@@ -46,6 +47,8 @@ export interface ModelSlice {
   /** The loaded model's configuration and weight bytes (shown in the model panel). */
   config: KMaXConfig | null;
   modelBytes: number | null;
+  /** The attention the loaded model was trained with; null where its folder does not say. */
+  trainedAttention: AttentionMode | null;
   numClusters: number;
   classes: readonly ClassInfo[];
   engineError: string | null;
@@ -67,6 +70,7 @@ export const createModelSlice: StateCreator<ModelSlice, [], [], ModelSlice> = ()
   modelName: null,
   config: null,
   modelBytes: null,
+  trainedAttention: null,
   numClusters: 0,
   classes: [],
   engineError: null,

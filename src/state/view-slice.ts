@@ -5,6 +5,7 @@ import type { AttentionMode } from '../segmenter/types';
 export const ATTENTION_CHOICES = [
   { label: 'argmax', mode: 'kmeans' },
   { label: 'softmax', mode: 'softmax' },
+  { label: 'masked softmax', mode: 'masked' },
   { label: 'cluster softmax', mode: 'cluster-softmax' },
 ] as const satisfies readonly { label: string; mode: AttentionMode }[];
 

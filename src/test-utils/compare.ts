@@ -21,3 +21,19 @@ export function argmaxRows(data: ArrayLike<number>, k: number): Int32Array {
   }
   return out;
 }
+
+/**
+ * Masked attention's foreground of an [h, w, K] map of mask logits: 1 where a cluster's
+ * softmax over the last axis is at least 0.5 (the max-subtracted softmax, in float64).
+ */
+export function foregroundRows(data: ArrayLike<number>, k: number): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let p = 0; p < data.length / k; p++) {
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) max = Math.max(max, data[p * k + j]);
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += Math.exp(data[p * k + j] - max);
+    for (let j = 0; j < k; j++) out[p * k + j] = Math.exp(data[p * k + j] - max) / sum >= 0.5 ? 1 : 0;
+  }
+  return out;
+}

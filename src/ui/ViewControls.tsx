@@ -8,6 +8,7 @@ import { labelledView } from './labelled-view';
 /** Attention plan, what the overlay shows and how, compare, and the downloads. */
 export function ViewControls() {
   const attention = useAppStore((s) => s.attention);
+  const trained = useAppStore((s) => s.trainedAttention);
   const fromLayer = useAppStore((s) => s.fromLayer);
   const viewMode = useAppStore((s) => s.viewMode);
   const opacity = useAppStore((s) => s.opacity);
@@ -23,8 +24,21 @@ export function ViewControls() {
         <legend>Attention</legend>
         {ATTENTION_CHOICES.map((c) => (
           <label key={c.mode}>
-            <input type="radio" name="attention" value={c.mode} checked={attention === c.mode} onChange={() => void setAttention(c.mode)} />
+            <input
+              type="radio"
+              name="attention"
+              value={c.mode}
+              checked={attention === c.mode}
+              aria-describedby={trained === c.mode ? 'attention-as-trained' : undefined}
+              onChange={() => void setAttention(c.mode)}
+            />
             {c.label}
+            {/* A description, not part of the option's name. Unknown provenance: no mark. */}
+            {trained === c.mode && (
+              <span id="attention-as-trained" className="as-trained" aria-hidden="true">
+                as trained
+              </span>
+            )}
           </label>
         ))}
         <label className="field inline">
@@ -37,7 +51,7 @@ export function ViewControls() {
             ))}
           </select>
         </label>
-        <p className="hint">{attention === 'kmeans' ? 'Argmax (k-means) in every layer, as trained.' : `Layers before ${fromLayer + 1} keep argmax.`}</p>
+        <p className="hint">{attention === 'kmeans' ? 'Argmax (k-means) in every layer.' : `Layers before ${fromLayer + 1} keep argmax.`}</p>
       </fieldset>
       <fieldset role="radiogroup" aria-label="Overlay view" className="radios">
         <legend>Show</legend>

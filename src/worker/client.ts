@@ -58,7 +58,7 @@ export class SegmenterWorkerConnection {
 
   async load(source: WorkerModelSource, options: { onProgress?: (event: LoadProgress) => void; backends?: readonly BackendName[]; benchmark?: BackendBenchmark } = {}): Promise<WorkerSegmenterClient> {
     const loaded = await this.call('load', { source, ...(options.backends === undefined ? {} : { backends: options.backends }), ...(options.benchmark === undefined ? {} : { benchmark: options.benchmark }) }, { ...(options.onProgress === undefined ? {} : { onLoadProgress: options.onProgress }) });
-    return new WorkerSegmenterClient(this, loaded.config, loaded.classes, loaded.backend);
+    return new WorkerSegmenterClient(this, loaded.config, loaded.classes, loaded.backend, loaded.trainedAttention);
   }
 
   /** Converts checkpoint files in the worker and stores the model there; Files go by reference, unread. */
@@ -150,6 +150,7 @@ export class WorkerSegmenterClient implements Segmenter {
     readonly config: KMaXConfig,
     readonly classes: readonly ClassInfo[],
     readonly backend: BackendReport,
+    readonly trainedAttention?: AttentionMode,
   ) {}
 
   /** The signal travels as a `cancel` request, which aborts the run in the worker. */

@@ -20,6 +20,7 @@ interface Hooks {
 class FakeSegmenter implements Segmenter {
   readonly config = CONFIG;
   readonly classes = [{ id: 0, datasetId: 1, name: 'thing', isThing: true, color: [1, 2, 3] as const }];
+  readonly trainedAttention = 'masked' as const;
   disposed = false;
   calls = 0;
   constructor(
@@ -231,6 +232,7 @@ describe('SegmenterWorkerConnection with WorkerSegmenterClient, looped back to t
     const segmenter = await connection.load({ kind: 'url', url: '/m/model.json' }, { onProgress: (e) => progress.push(e.status) });
     expect(progress).toEqual(['initiate', 'ready']);
     expect(segmenter.backend).toEqual(WEBGPU);
+    expect(segmenter.trainedAttention).toBe('masked');
     const stages: string[] = [];
     const result = await segmenter.segment(IMAGE, { onProgress: (e) => stages.push(e.stage) });
     expect([...result.panoptic.ids]).toEqual([7, 9]);

@@ -105,7 +105,8 @@ export class SegmenterWorkerHandler {
     const onProgress = (event: LoadProgress): void => this.env.post({ kind: 'loadProgress', id: request.id, event }, []);
     this.segmenter = await this.env.loadSegmenter(request.source, { onProgress });
     this.source = request.source;
-    return { config: this.segmenter.config, classes: this.segmenter.classes, backend };
+    const { config, classes, trainedAttention } = this.segmenter;
+    return { config, classes, backend, ...(trainedAttention === undefined ? {} : { trainedAttention }) };
   }
 
   /** Picks the backend on first use. */

@@ -24,6 +24,7 @@ export interface LoadedModel {
   readonly config: KMaXConfig;
   readonly classes: readonly ClassInfo[];
   readonly backend: BackendReport;
+  readonly trainedAttention?: AttentionMode;
 }
 
 /** Payload of each request type (what the page sends). */

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AttentionMode } from '../../segmenter/types';
-import { clusterUpdate, kmeansAssignment } from './cluster-attention';
+import { clusterUpdate, kmeansAssignment, maskedSoftmaxAssignment } from './cluster-attention';
 
 const PIXELS = 23;
 const K = 6;
@@ -39,6 +39,17 @@ function referenceWeights(mode: AttentionMode, logits: number[][]): number[][] {
       const perCluster = Array.from({ length: K }, (_, k) => softmax(logits.map((row) => row[k])));
       return logits.map((_, p) => perCluster.map((col) => col[p]));
     }
+    case 'masked': {
+      const probabilities = logits.map(softmax);
+      const perCluster = Array.from({ length: K }, (_, k) => {
+        const inMask = probabilities.map((row) => row[k] >= 0.5);
+        const foreground = inMask.some(Boolean) ? inMask : inMask.map(() => true);
+        const weights = softmax(logits.filter((_, p) => foreground[p]).map((row) => row[k]));
+        let next = 0;
+        return foreground.map((f) => (f ? weights[next++] : 0));
+      });
+      return logits.map((_, p) => perCluster.map((col) => col[p]));
+    }
   }
 }
 
@@ -62,7 +73,7 @@ describe.each(['cpu', 'wasm'])('cluster attention on %s', (backend) => {
   const logits = rows(randomArray(PIXELS * K, 7, 40), K);
   const values = rows(randomArray(PIXELS * C, 11, 1), C);
 
-  for (const mode of ['kmeans', 'softmax', 'cluster-softmax'] as const) {
+  for (const mode of ['kmeans', 'softmax', 'masked', 'cluster-softmax'] as const) {
     it(`${mode}: U = A^T V matches a plain-JS computation`, async () => {
       const [l, v] = [tf.tensor2d(logits), tf.tensor2d(values)];
       const before = tf.memory().numTensors;
@@ -83,6 +94,41 @@ describe.each(['cpu', 'wasm'])('cluster attention on %s', (backend) => {
     expect(maxAbs(kmeans)).not.toBeCloseTo(maxAbs(spatial), 2);
     // A convex combination of pixel values never exceeds the largest |value|.
     expect(maxAbs(spatial)).toBeLessThanOrEqual(1 + 1e-6);
+  });
+
+  it('masked: each cluster averages its foreground pixels only, and an empty foreground attends to every pixel', async () => {
+    // Pixels 0 and 1 belong to cluster 0 (probability ~1), pixel 2 to cluster 1,
+    // although cluster 0's largest logit is there; cluster 2 never reaches 0.5. Logits of 1e4 overflow exp without the
+    // foreground max subtraction; masking with -inf would give NaN rows.
+    const l = tf.tensor2d([
+      [1e4, 0, 1],
+      [1e4 + 1, 0, 2],
+      [1e4 + 2, 1e4 + 9, 0],
+    ]);
+    const a = await maskedSoftmaxAssignment(l).array();
+    const e = Math.E;
+    expect(a[0][0]).toBeCloseTo(1 / (1 + e), 6);
+    expect(a[0][1]).toBeCloseTo(e / (1 + e), 6);
+    expect(a[0][2]).toBe(0);
+    expect(a[1]).toEqual([0, 0, 1]);
+    // Cluster 2: the spatial softmax over all three pixels.
+    const all = [e, e * e, 1].map((x) => x / (e + e * e + 1));
+    a[2].forEach((x, p) => expect(x).toBeCloseTo(all[p], 6));
+    const v = tf.tensor2d([[1], [2], [4]]);
+    const u = Array.from(await clusterUpdate('masked', l, v).data());
+    [(1 + 2 * e) / (1 + e), 4, all[0] + 2 * all[1] + 4 * all[2]].forEach((want, k) => expect(u[k]).toBeCloseTo(want, 5));
+  });
+
+  it('masked: a pixel at probability exactly 0.5 is foreground (>=), as in the reference', async () => {
+    // Two clusters tie exactly (0.5 each, a third at probability 0): both take pixel 0.
+    const l = tf.tensor2d([
+      [3, 3, -200],
+      [0, 9, -200],
+    ]);
+    const a = await maskedSoftmaxAssignment(l).array();
+    expect(a[0]).toEqual([1, 0]);
+    expect(a[1][0]).toBeGreaterThan(0);
+    expect(a[1][1]).toBeGreaterThan(0);
   });
 
   it('k-means: an empty cluster gets a zero update and each pixel counts once', async () => {

@@ -31,6 +31,30 @@ export function spatialSoftmaxAssignment(logits: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.softmax(tf.transpose(logits)) as tf.Tensor2D);
 }
 
+/** A pixel is in cluster k's foreground when its probability over clusters reaches this (Mask2Former). */
+export const MASKED_FOREGROUND = 0.5;
+
+/**
+ * Mask2Former's masked attention on kMaX's mask logits: cluster k's foreground
+ * is the pixels whose softmax over clusters gives k at least 0.5 (the same
+ * max-subtracted softmax as the reference's); its row of A is the spatial
+ * softmax of its logits over that foreground only, 0 elsewhere. A cluster with an
+ * empty foreground attends to every pixel. Returns `A^T [K, H*W]`.
+ */
+export function maskedSoftmaxAssignment(logits: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const perCluster = tf.transpose(logits) as tf.Tensor2D;
+    const inMask = tf.transpose(tf.greaterEqual(tf.softmax(logits), MASKED_FOREGROUND));
+    const foreground = tf.logicalOr(inMask, tf.logicalNot(tf.any(inMask, 1, true)));
+    // The row max over the foreground only, then exp of at most 0; the background is
+    // zeroed by a select after exp, never by -inf (inf - inf would be NaN) or by
+    // trusting exp of a huge negative (WGSL bounds exp's error by |x|).
+    const masked = tf.where(foreground, perCluster, -1e30);
+    const e = tf.where(foreground, tf.exp(tf.sub(masked, tf.max(masked, 1, true))), 0);
+    return tf.div(e, tf.sum(e, 1, true)) as tf.Tensor2D;
+  });
+}
+
 /** Soft k-means: each pixel spreads a softmax over the K clusters. Returns `A^T [K, H*W]`. */
 export function clusterSoftmaxAssignment(logits: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.transpose(tf.softmax(logits)) as tf.Tensor2D);
@@ -39,6 +63,7 @@ export function clusterSoftmaxAssignment(logits: tf.Tensor2D): tf.Tensor2D {
 const ASSIGNMENTS: Record<AttentionMode, (logits: tf.Tensor2D) => tf.Tensor2D> = {
   kmeans: kmeansAssignment,
   softmax: spatialSoftmaxAssignment,
+  masked: maskedSoftmaxAssignment,
   'cluster-softmax': clusterSoftmaxAssignment,
 };
 

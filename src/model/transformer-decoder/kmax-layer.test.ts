@@ -47,6 +47,18 @@ const softmaxRows = (a: Matrix): Matrix =>
     const s = e.reduce((x, y) => x + y, 0);
     return e.map((v) => v / s);
   });
+/** Mask2Former's masked attention as A [pixels, K]: each column's spatial softmax over its foreground (all pixels if empty). */
+const maskedColumns = (logits: Matrix): Matrix => {
+  const probabilities = softmaxRows(logits);
+  const perCluster = transpose(logits).map((column, k) => {
+    const inMask = probabilities.map((r) => r[k] >= 0.5);
+    const foreground = inMask.some(Boolean) ? inMask : inMask.map(() => true);
+    const [weights] = softmaxRows([column.filter((_, p) => foreground[p])]);
+    let next = 0;
+    return foreground.map((f) => (f ? weights[next++] : 0));
+  });
+  return transpose(perCluster);
+};
 
 describe('KMaXTransformerLayer', () => {
   let tensors: Map<string, tf.Tensor>;
@@ -91,7 +103,9 @@ describe('KMaXTransformerLayer', () => {
         ? maskLogits.map((r) => r.map((x) => (x === Math.max(...r) ? 1 : 0)))
         : mode === 'cluster-softmax'
           ? softmaxRows(maskLogits)
-          : transpose(softmaxRows(transpose(maskLogits)));
+          : mode === 'masked'
+            ? maskedColumns(maskLogits)
+            : transpose(softmaxRows(transpose(maskLogits)));
     const u = convBN(bn(matMul(transpose(a), v), '_kmeans_query_batch_norm_retrieved_value'), '_kmeans_query_conv3_bn');
     const qkv = convBN(q, '_query_qkv_conv_bn');
     const [dk, dv] = [d.keyChannels / d.heads, d.valueChannels / d.heads];
@@ -111,7 +125,7 @@ describe('KMaXTransformerLayer', () => {
     return { centres: gelu(add(joined, ffn)), classLogits };
   }
 
-  for (const mode of ['kmeans', 'softmax', 'cluster-softmax'] as const) {
+  for (const mode of ['kmeans', 'softmax', 'masked', 'cluster-softmax'] as const) {
     it(`${mode}: centres and class logits match spec 3.5 in plain JS`, async () => {
       const z = tf.randomNormal([d.numClusters, d.queryChannels], 0, 1, 'float32', 8) as tf.Tensor2D;
       const f = tf.randomNormal([1, H, W, PIXEL_C], 0, 1, 'float32', 9) as tf.Tensor4D;
