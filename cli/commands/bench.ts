@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { activeThreads } from '../node-backend';
 import { parseNumber, requireValue } from '../usage';
 import { benchInChromium } from './bench-chromium';
 import { benchImage, summarise, table, timeRuns, type BenchOptions, type TimedRuns } from './bench-runs';
@@ -10,6 +11,8 @@ interface BenchReport extends TimedRuns {
   readonly model: string;
   readonly backend: string;
   readonly adapter?: string;
+  /** Threads the wasm backend reports using (Node only). */
+  readonly threads?: number;
   readonly inputSize: readonly number[];
 }
 
@@ -34,10 +37,10 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const options = { size: parseNumber(values.size, '--size'), runs: parseNumber(values.runs, '--runs') ?? 5, attention: parseAttention(values.attention) };
   const report = values.backend === 'webgpu' ? await inChromium(modelDir, options) : await inNode(modelDir, values.backend, parseNumber(values.threads, '--threads'), options);
   const stages = summarise(report.runs);
-  const device = report.adapter === undefined ? report.backend : `${report.backend} (${report.adapter})`;
+  const device = report.adapter !== undefined ? `${report.backend} (${report.adapter})` : report.threads !== undefined ? `${report.backend} (${report.threads} thread${report.threads === 1 ? '' : 's'})` : report.backend;
   const title = `${report.model} on ${device}, input ${report.inputSize.join('x')}, median of ${report.runs.length} runs`;
-  const { model, backend, adapter, inputSize, warmUpMs } = report;
-  console.log(values.json ? JSON.stringify({ model, backend, adapter, inputSize, runs: report.runs.length, warmUpMs, stages }, null, 1) : table(title, stages, warmUpMs));
+  const { model, backend, adapter, threads, inputSize, warmUpMs } = report;
+  console.log(values.json ? JSON.stringify({ model, backend, adapter, threads, inputSize, runs: report.runs.length, warmUpMs, stages }, null, 1) : table(title, stages, warmUpMs));
   return 0;
 }
 
@@ -51,7 +54,7 @@ async function inNode(modelDir: string, backend: string, threads: number | undef
   try {
     const [h, w] = options.size === undefined ? segmenter.config.inputSize : [options.size, options.size];
     const timed = await timeRuns(segmenter, benchImage(h, w), { inputSize: options.size, attention: options.attention }, options.runs);
-    return { model: segmenter.config.name, backend, inputSize: [h, w], ...timed };
+    return { model: segmenter.config.name, backend, threads: activeThreads(), inputSize: [h, w], ...timed };
   } finally {
     segmenter.dispose();
   }
