@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
 import { activeThreads } from '../node-backend';
-import { parseNumber, requireValue } from '../usage';
+import { parseNumber, requireValue, UsageError } from '../usage';
 import { benchInChromium } from './bench-chromium';
+import { benchPeers, peersTable, presetModelDir } from './bench-peers';
 import { benchImage, summarise, table, timeRuns, type BenchOptions, type TimedRuns } from './bench-runs';
 import { openSegmenter, parseAttention } from './segment';
 
-export const BENCH_USAGE = 'kmax bench --model DIR [--size N] [--backend wasm|cpu|webgpu] [--runs R] [--threads T] [--attention MODE] [--json]';
+export const BENCH_USAGE =
+  'kmax bench --model DIR [--size N] [--backend wasm|cpu|webgpu] [--runs R] [--threads T] [--attention MODE] [--json]\n' +
+  '       kmax bench --peers (--model DIR | --preset NAME) --size N [--threads T] [--runs R] [--json]   (ours against ONNX Runtime Web, wasm in Node)';
 
 interface BenchReport extends TimedRuns {
   readonly model: string;
@@ -31,8 +34,11 @@ export async function benchCommand(argv: string[]): Promise<number> {
       threads: { type: 'string' },
       attention: { type: 'string', default: 'kmeans' },
       json: { type: 'boolean', default: false },
+      peers: { type: 'boolean', default: false },
+      preset: { type: 'string' },
     },
   });
+  if (values.peers) return peersCommand(values);
   const modelDir = requireValue(values.model, '--model', BENCH_USAGE);
   const options = { size: parseNumber(values.size, '--size'), runs: parseNumber(values.runs, '--runs') ?? 5, attention: parseAttention(values.attention) };
   const report = values.backend === 'webgpu' ? await inChromium(modelDir, options) : await inNode(modelDir, values.backend, parseNumber(values.threads, '--threads'), options);
@@ -58,4 +64,15 @@ async function inNode(modelDir: string, backend: string, threads: number | undef
   } finally {
     segmenter.dispose();
   }
+}
+
+/** `kmax bench --peers`: our engine against ONNX Runtime Web on the same ONNX export of the model. */
+async function peersCommand(values: { model?: string; preset?: string; size?: string; runs?: string; threads?: string; backend?: string; json?: boolean }): Promise<number> {
+  if (values.backend !== 'wasm') throw new UsageError(`--peers runs wasm in Node only so far, got --backend ${values.backend}`);
+  if ((values.model === undefined) === (values.preset === undefined)) throw new UsageError(`--peers needs one of --model DIR or --preset NAME\nusage: ${BENCH_USAGE}`);
+  const modelDir = values.model ?? (await presetModelDir(values.preset as string));
+  const size = parseNumber(requireValue(values.size, '--size', BENCH_USAGE), '--size') as number;
+  const report = await benchPeers({ modelDir, size, runs: parseNumber(values.runs, '--runs') ?? 5, threads: parseNumber(values.threads, '--threads') ?? 1 });
+  console.log(values.json ? JSON.stringify(report, null, 1) : peersTable(report));
+  return 0;
 }
