@@ -89,8 +89,8 @@ class Heaps {
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 
 test('100 runs in the worker on WebGPU, attention switching and a device loss: same results, no growth', async ({ page }) => {
-  // About 1 s a run and 15 s of shader compilation per device on an idle 2-core machine (under
-  // 3 minutes in all); several times that when the machine is shared, hence the margin.
+  // At the bench's 1.0 s a run and 14 s of shader compilation per device this is about 3 minutes;
+  // on the shared 2-core machine it took 18, hence the margin.
   test.setTimeout(1_800_000);
   const trouble: string[] = [];
   const watch = (m: { type(): string; text(): string }) => void ((m.type() === 'warning' || m.type() === 'error') && GPU_TROUBLE.test(m.text()) && trouble.push(m.text()));
