@@ -92,7 +92,8 @@ function offlineApp(): Plugin {
       const files: string[] = [];
       for (const [name, item] of Object.entries(bundle).sort(([a], [b]) => a.localeCompare(b))) {
         if (name === 'sw.js' || name.endsWith('.map')) continue;
-        files.push(name);
+        // index.html is cached as './', the URL the page is opened at.
+        if (name !== 'index.html') files.push(name);
         hash.update(name).update(item.type === 'chunk' ? item.code : item.source);
       }
       const copied = [...filesUnder(PUBLIC_DIR).map((f) => [f, path.join(PUBLIC_DIR, f)]), ...filesUnder(MODELS_DIR).map((f) => [`models/${f}`, path.join(MODELS_DIR, f)])];
