@@ -4,7 +4,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['.tmp', 'dist', 'node_modules', 'training', 'test-results', 'playwright-report', 'e2e-artifacts', 'models', 'public'] },
+  { ignores: ['.tmp', 'dist', 'dist-lib', 'node_modules', 'training', 'test-results', 'playwright-report', 'e2e-artifacts', 'models', 'public'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

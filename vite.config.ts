@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Connect, type Plugin } from 'vite';
 
 const MODELS_DIR = path.resolve(import.meta.dirname, 'models');
+const PUBLIC_DIR = path.resolve(import.meta.dirname, 'public');
+const SERVICE_WORKER = path.resolve(import.meta.dirname, 'src/sw/service-worker.ts');
 
 /**
  * Extra model roots for dev and preview only (the e2e tests' tiny model), from
@@ -64,6 +67,53 @@ function serveModels(): Plugin {
   };
 }
 
+/** Every file under `dir`, as paths relative to it with forward slashes. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => statSync(path.join(dir, f)).isFile())
+    .map((f) => f.split(path.sep).join('/'))
+    .sort();
+}
+
+/**
+ * The Service Worker (src/sw/service-worker.ts) is built as its own entry at the root as
+ * sw.js, so that its scope is the whole app; then its placeholders become the list of files to
+ * cache (the build's output, public/, models/ and the manifest, all relative to the app) and a
+ * version hashed over those files' names and contents.
+ */
+function offlineApp(): Plugin {
+  return {
+    name: 'kmax-offline-app',
+    apply: 'build',
+    async writeBundle(options, bundle) {
+      const out = options.dir ?? path.resolve(import.meta.dirname, 'dist');
+      const hash = createHash('sha256');
+      const files: string[] = [];
+      for (const [name, item] of Object.entries(bundle).sort(([a], [b]) => a.localeCompare(b))) {
+        if (name === 'sw.js' || name.endsWith('.map')) continue;
+        // index.html is cached as './', the URL the page is opened at.
+        if (name !== 'index.html') files.push(name);
+        hash.update(name).update(item.type === 'chunk' ? item.code : item.source);
+      }
+      const copied = [...filesUnder(PUBLIC_DIR).map((f) => [f, path.join(PUBLIC_DIR, f)]), ...filesUnder(MODELS_DIR).map((f) => [`models/${f}`, path.join(MODELS_DIR, f)])];
+      for (const [name, source] of copied) {
+        files.push(name);
+        hash.update(name).update(await readFile(source));
+      }
+      const manifest = modelManifest([MODELS_DIR]);
+      hash.update(manifest);
+      files.push('models/manifest.json', './');
+      const worker = path.join(out, 'sw.js');
+      const code = (await readFile(worker, 'utf8'))
+        .replace(/(["'`])__KMAX_PRECACHE__\1/, JSON.stringify(JSON.stringify(files)))
+        .replace('__KMAX_VERSION__', hash.digest('hex').slice(0, 16));
+      if (code.includes('__KMAX_')) throw new Error('sw.js: a placeholder was not replaced');
+      await writeFile(worker, code);
+    },
+  };
+}
+
 /** Production pages may talk to their own origin only: no CDN, no image upload anywhere. */
 function contentSecurityPolicy(): Plugin {
   const policy = [
@@ -82,11 +132,27 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation (COOP + COEP) lets tfjs-wasm run threads (SharedArrayBuffer); every
+ * request of the app is same-origin, so `require-corp` blocks nothing. Static hosts should send
+ * the same two headers (README, "Deploying").
+ */
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
-  plugins: [react(), serveModels(), contentSecurityPolicy()],
+  // Relative URLs everywhere: the build works from any sub-path of a static host.
+  base: './',
+  plugins: [react(), serveModels(), contentSecurityPolicy(), offlineApp()],
   publicDir: 'public',
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
-  server: { host: '127.0.0.1' },
-  preview: { host: '127.0.0.1' },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4096,
+    rollupOptions: {
+      input: { index: path.resolve(import.meta.dirname, 'index.html'), sw: SERVICE_WORKER },
+      output: { entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js') },
+    },
+  },
+  server: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
+  preview: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
 });

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx kmax ...` needs no build step.
-import { register } from 'tsx/esm/api';
+// In a clone of the repository the TypeScript CLI runs through tsx (a dev dependency), so
+// `npx kmax ...` needs no build step; the npm package has no sources and runs the compiled
+// dist-lib/cli.js with plain Node.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../cli/main.ts');
+const source = new URL('../cli/main.ts', import.meta.url);
+let main;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import(source.href));
+} else {
+  ({ main } = await import('../dist-lib/cli.js'));
+}
 process.exitCode = await main(process.argv.slice(2));

@@ -41,6 +41,6 @@ test('no request of a whole session carries image data or goes to another host',
   expect(withBody.map((r) => `${r.method()} ${r.url()}`)).toEqual([]);
   const named = requests.filter((r) => /private-/.test(r.url()));
   expect(named.map((r) => r.url())).toEqual([]);
-  // Only the app, its wasm/worker assets, the model and the sample pictures were fetched.
-  for (const r of requests) expect(new URL(r.url(), origin).pathname).toMatch(/^\/($|\?|assets\/|models\/|samples\/|favicon\.svg$)/);
+  // Only the app, its wasm/worker assets, its offline cache worker, the model and the sample pictures were fetched.
+  for (const r of requests) expect(new URL(r.url(), origin).pathname).toMatch(/^\/($|\?|assets\/|models\/|samples\/|favicon\.svg$|sw\.js$)/);
 });

@@ -29,5 +29,8 @@ echo "== the demo model on 200 held-out synthetic scenes (TypeScript engine, was
 $py -m training.synthetic.generate --out "$tmp/held-out" --num 200 --seed 7 --size 129 > /dev/null
 npx kmax eval --model models/demo --images "$tmp/held-out/images" --panoptic-json "$tmp/held-out/panoptic.json" --min-pq 0.79
 
+echo "== the npm package: packed, installed into an empty project, library and CLI run from plain Node"
+bash scripts/pack-test.sh
+
 echo "== browser tests (Chromium, WebGPU and fallback)"
 npx playwright test

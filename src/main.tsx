@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { registerServiceWorker } from './sw/register';
 import { App } from './ui/App';
 import './ui/app.css';
 
@@ -8,3 +9,4 @@ createRoot(document.getElementById('root') as HTMLElement).render(
     <App />
   </StrictMode>,
 );
+registerServiceWorker();
