@@ -393,7 +393,13 @@ class Machine {
   }
 
   private utf8(length: number): string {
-    return decoder.decode(this.take(length));
+    const at = this.pos;
+    const bytes = this.take(length);
+    try {
+      return decoder.decode(bytes);
+    } catch {
+      throw new CheckpointFormatError(`malformed pickle at byte ${at}: a ${length}-byte string is not valid UTF-8`);
+    }
   }
 
   private line(): string {
