@@ -30,7 +30,7 @@ export interface Seed {
 export type Mutation =
   | { readonly kind: 'flip'; readonly at: number; readonly bit: number }
   | { readonly kind: 'truncate'; readonly at: number }
-  | { readonly kind: 'huge'; readonly at: number; readonly width: 1 | 2 | 4 | 8; readonly value: 'max' | 'signed' | 'high' }
+  | { readonly kind: 'huge'; readonly at: number; readonly width: 1 | 2 | 4 | 8; readonly value: 'max' | 'signed' | 'high' | 'mid' }
   | { readonly kind: 'duplicate'; readonly from: number; readonly length: number; readonly to: number }
   | { readonly kind: 'swap'; readonly a: number; readonly b: number; readonly length: number }
   | { readonly kind: 'byte'; readonly at: number; readonly value: number };
@@ -54,7 +54,7 @@ const mutationShape = fc.oneof(
       at: fraction,
       field: fc.boolean(),
       width: fc.constantFrom(1 as const, 2 as const, 4 as const, 8 as const),
-      value: fc.constantFrom('max' as const, 'signed' as const, 'high' as const),
+      value: fc.constantFrom('max' as const, 'signed' as const, 'high' as const, 'mid' as const),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), from: fraction, length: fraction, to: fraction }) },
@@ -116,9 +116,7 @@ export function applyMutation(input: Uint8Array, m: Mutation): Uint8Array {
       return input.slice(0, m.at);
     case 'huge': {
       const out = input.slice();
-      const fill = { max: 0xff, signed: 0x7f, high: 0x80 }[m.value];
-      // Little-endian: the low bytes 0xff, the top byte sets the magnitude (0x7f.. or 0x80..).
-      for (let i = 0; i < m.width && m.at + i < size; i++) out[m.at + i] = i === m.width - 1 ? fill : 0xff;
+      for (let i = 0; i < m.width && m.at + i < size; i++) out[m.at + i] = hugeByte(m.value, i, m.width);
       return out;
     }
     case 'duplicate': {
@@ -146,13 +144,26 @@ export function applyMutation(input: Uint8Array, m: Mutation): Uint8Array {
   }
 }
 
+/**
+ * Byte `i` of a `width`-byte huge value. Little-endian: the low bytes 0xff and the top byte
+ * sets the magnitude (0x7f.. or 0x80..); 'mid' is 0x40 in the second byte from the end,
+ * a big but plausible size either way round (16384 big-endian in 4 bytes, 4 Mi little-endian).
+ */
+function hugeByte(value: 'max' | 'signed' | 'high' | 'mid', i: number, width: number): number {
+  if (value === 'mid') return i === Math.max(0, width - 2) ? 0x40 : 0;
+  return i === width - 1 ? { max: 0xff, signed: 0x7f, high: 0x80 }[value] : 0xff;
+}
+
 export interface OutcomeRules {
   /** Our typed errors for this reader. */
   readonly isTyped: (error: unknown) => boolean;
   /** Wall-clock bound per case (the machine is shared: generous, but a hang fails). */
   readonly timeMs?: number;
-  /** The largest single allocation allowed, in bytes (default: 8x the input plus 1 MB). */
-  readonly maxAllocation?: number;
+  /**
+   * The largest single allocation allowed is this many times the input's size, plus 1 MB
+   * (default 8: views, unaligned copies, widened bfloat16; images: the compression ratio).
+   */
+  readonly allocationFactor?: number;
 }
 
 /** What happened in one case. */
@@ -192,15 +203,18 @@ export async function checkOutcome<T>(
   rules: OutcomeRules,
 ): Promise<Outcome> {
   const inputBytes = 'bytes' in input ? input.bytes.byteLength : input.byteLength;
-  const limit = rules.maxAllocation ?? 8 * inputBytes + (1 << 20);
+  const limit = (rules.allocationFactor ?? 8) * inputBytes + (1 << 20);
   const timeMs = rules.timeMs ?? 5000;
   const started = performance.now();
   let outcome: Outcome;
+  const guard = { refused: undefined as AllocationLimitError | undefined };
   try {
-    await withAllocationLimit(limit, run);
+    await withAllocationLimit(limit, guard, run);
     outcome = { kind: 'result' };
   } catch (error) {
     if (error instanceof AllocationLimitError || !rules.isTyped(error)) throw error;
+    // A reader that wraps every error would turn the refused allocation into a typed one.
+    if (guard.refused !== undefined) throw guard.refused;
     assertReadable(error as Error);
     outcome = { kind: 'error', name: (error as Error).name };
   }
@@ -240,9 +254,22 @@ type Constructors = Record<(typeof TYPED_ARRAYS)[number], { new (...args: unknow
  * Views over an existing buffer allocate nothing and pass. Libraries that captured the
  * constructors before (Buffer, fflate) are not seen.
  */
-async function withAllocationLimit<T>(limit: number, run: () => T | Promise<T>): Promise<T> {
+async function withAllocationLimit<T>(limit: number, guard: { refused?: AllocationLimitError }, run: () => T | Promise<T>): Promise<T> {
+  const refuse = (what: string, bytes: number): void => {
+    if (bytes <= limit) return;
+    guard.refused = new AllocationLimitError(`${what}: ${bytes} bytes, above the bound of ${limit} bytes for this input`);
+    throw guard.refused;
+  };
   const global = globalThis as unknown as Constructors;
   const originals = TYPED_ARRAYS.map((name) => [name, global[name]] as const);
+  const buffer = { alloc: Buffer.alloc, allocUnsafe: Buffer.allocUnsafe, allocUnsafeSlow: Buffer.allocUnsafeSlow };
+  for (const key of Object.keys(buffer) as (keyof typeof buffer)[]) {
+    const original = buffer[key];
+    Buffer[key] = ((size: number, ...rest: unknown[]) => {
+      refuse(`Buffer.${key}(${size})`, size);
+      return (original as (...a: unknown[]) => Buffer)(size, ...rest);
+    }) as never;
+  }
   for (const [name, original] of originals) {
     const element = original.BYTES_PER_ELEMENT ?? 1;
     const proxy = new Proxy(original, {
@@ -254,9 +281,7 @@ async function withAllocationLimit<T>(limit: number, run: () => T | Promise<T>):
             : first !== null && typeof first === 'object' && !(first instanceof ArrayBuffer) && !(first instanceof SharedArrayBuffer)
               ? Number((first as { length?: number }).length ?? 0)
               : 0;
-        if (count * element > limit) {
-          throw new AllocationLimitError(`new ${name}(${count}): ${count * element} bytes, above the bound of ${limit} bytes for this input`);
-        }
+        refuse(`new ${name}(${count})`, count * element);
         return Reflect.construct(target, args, newTarget === proxy ? target : newTarget) as object;
       },
     });
@@ -266,6 +291,7 @@ async function withAllocationLimit<T>(limit: number, run: () => T | Promise<T>):
     return await run();
   } finally {
     for (const [name, original] of originals) global[name] = original;
+    Object.assign(Buffer, buffer);
   }
 }
 

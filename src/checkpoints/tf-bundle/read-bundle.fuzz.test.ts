@@ -74,7 +74,7 @@ const inPlace = fc
           kind: fc.constant('huge' as const),
           at: fc.nat(),
           width: fc.constantFrom(1 as const, 2 as const, 4 as const, 8 as const),
-          value: fc.constantFrom('max' as const, 'signed' as const, 'high' as const),
+          value: fc.constantFrom('max' as const, 'signed' as const, 'high' as const, 'mid' as const),
         }),
       ),
       { minLength: 1, maxLength: 3 },
