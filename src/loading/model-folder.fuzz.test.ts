@@ -13,8 +13,8 @@ const isTyped = (e: unknown) => e instanceof ModelFormatError;
 const SHARD_NAME = 'group1-shard1of1.bin';
 
 /**
- * Seeds: the shipped demo model.json (as written before shard hashes) and small folders
- * as a conversion now writes them (float32 and float16 storage, with hashes). The small
+ * Seeds: the shipped demo model.json and small folders as a conversion writes them
+ * (float32 and float16 storage, with shard hashes). The small
  * folders keep each case cheap on a shared machine; the readers are the same.
  */
 const DEMO_JSON = seedFile('models/demo/model.json');
