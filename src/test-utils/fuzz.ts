@@ -272,8 +272,8 @@ async function withAllocationLimit<T>(limit: number, guard: { refused?: Allocati
   }
   for (const [name, original] of originals) {
     const element = original.BYTES_PER_ELEMENT ?? 1;
-    const proxy = new Proxy(original, {
-      construct(target, args, newTarget) {
+    const proxy: typeof original = new Proxy(original, {
+      construct(target, args, newTarget): object {
         const first = args[0] as unknown;
         const count =
           typeof first === 'number'
