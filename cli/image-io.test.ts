@@ -1,3 +1,4 @@
+import CRC32 from 'crc-32';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import jpeg from 'jpeg-js';
@@ -21,6 +22,30 @@ describe('decodeImage', () => {
 
   it('rejects a truncated PNG', async () => {
     await expect(decodeImage(PNG_BYTES.subarray(0, 200), 'cut.png')).rejects.toThrow(/cut.png is a broken PNG/);
+  });
+
+  it('checks the size a PNG header declares against the data present before decoding (a fuzz case)', async () => {
+    const withSize = (width: number, height: number) => {
+      const bytes = PNG_BYTES.slice();
+      const view = new DataView(bytes.buffer);
+      view.setUint32(16, width);
+      view.setUint32(20, height);
+      view.setUint32(29, CRC32.buf(bytes.subarray(12, 29)) >>> 0);
+      return bytes;
+    };
+    // 9000 x 9000 behind a valid CRC: before, pngjs and zlib allocated for it (4 GB RSS) before failing.
+    const started = performance.now();
+    await expect(decodeImage(withSize(9000, 9000), 'big.png')).rejects.toThrow(
+      /big.png is a broken PNG: its header declares 9000x9000 pixels, but it holds only \d+ bytes of image data/,
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+    await expect(decodeImage(withSize(20000, 20000), 'huge.png')).rejects.toThrow(/huge.png is 20000x20000 \(400 MP\); the limit is 100 MP/);
+  });
+
+  it('a decoder crash inside a damaged JPEG reads as damage, not as a JavaScript error (a fuzz case)', async () => {
+    const bytes = new Uint8Array(readFileSync('e2e/fixtures/exif-orientation-6.jpg'));
+    bytes.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f], 647);
+    await expect(decodeImage(bytes, 'bad.jpg')).rejects.toThrow(new ImageDecodeError('bad.jpg is a broken JPEG: its data is damaged or truncated'));
   });
 
   it('rejects a broken JPEG', async () => {

@@ -30,12 +30,41 @@ function isJpeg(b: Uint8Array): boolean {
   return b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
 }
 
+/** Deflate's largest expansion (a run of one byte): compressed data can never justify more. */
+const DEFLATE_MAX_RATIO = 1032;
+const PNG_CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * Checks IHDR's size against the pixel limit and against the compressed data present,
+ * before the decoder (and zlib, natively) allocates for the declared size.
+ */
+function checkPngHeader(bytes: Uint8Array, name: string): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const isChunk = (p: number, type: string) => p + 8 <= bytes.byteLength && String.fromCharCode(...bytes.subarray(p + 4, p + 8)) === type;
+  if (!isChunk(8, 'IHDR') || bytes.byteLength < 33) throw new ImageDecodeError(`${name} is a broken PNG: it does not start with an image header (IHDR)`);
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  checkSize(width, height, name);
+  const bitsPerPixel = (PNG_CHANNELS[bytes[25]] ?? 1) * bytes[24];
+  const rawBytes = height * (1 + Math.ceil((width * bitsPerPixel) / 8));
+  let compressed = 0;
+  for (let p = 8; p + 12 <= bytes.byteLength; p += 12 + view.getUint32(p)) {
+    if (isChunk(p, 'IDAT')) compressed += view.getUint32(p);
+  }
+  if (rawBytes > DEFLATE_MAX_RATIO * compressed + 1024) {
+    throw new ImageDecodeError(
+      `${name} is a broken PNG: its header declares ${width}x${height} pixels, but it holds only ${compressed} bytes of image data (truncated or damaged)`,
+    );
+  }
+}
+
 function decodePng(bytes: Uint8Array, name: string): RgbImage {
+  checkPngHeader(bytes, name);
   let png: PNG;
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (e) {
-    throw new ImageDecodeError(`${name} is a broken PNG: ${(e as Error).message}`);
+    throw new ImageDecodeError(`${name} is a broken PNG: ${libraryReason(e)}`);
   }
   checkSize(png.width, png.height, name);
   return { width: png.width, height: png.height, channels: 4, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
@@ -48,8 +77,19 @@ function decodeJpeg(bytes: Uint8Array, name: string): RgbImage {
     return { width: img.width, height: img.height, channels: 4, data: img.data };
   } catch (e) {
     if (e instanceof ImageDecodeError) throw e;
-    throw new ImageDecodeError(`${name} is a broken JPEG: ${(e as Error).message}`);
+    throw new ImageDecodeError(`${name} is a broken JPEG: ${libraryReason(e)}`);
   }
+}
+
+/**
+ * The decoder's own complaint ("invalid signature", "marker was not found"); a
+ * TypeError or RangeError from inside the decoder only says the data is damaged.
+ */
+function libraryReason(error: unknown): string {
+  if (error instanceof TypeError || error instanceof RangeError || !(error instanceof Error)) {
+    return 'its data is damaged or truncated';
+  }
+  return error.message;
 }
 
 function checkSize(width: number, height: number, name: string): void {

@@ -1,3 +1,5 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ClassInfo, KMaXConfig } from '../model/config';
 import { toFloat16Array } from './float16';
@@ -17,7 +19,40 @@ export interface ModelFiles {
 }
 
 export class ModelFormatError extends Error {
-  override readonly name = 'ModelFormatError';
+  override readonly name: string = 'ModelFormatError';
+}
+
+/** A shard's bytes are not the ones model.json records: the file was damaged after it was written. */
+export class ModelIntegrityError extends ModelFormatError {
+  override readonly name = 'ModelIntegrityError';
+  constructor(
+    /** The damaged shard's path. */
+    readonly shard: string,
+    expected: string,
+    actual: string,
+  ) {
+    super(
+      `weight shard "${shard}" is corrupted: its SHA-256 is ${actual.slice(0, 16)}… but model.json records ${expected.slice(0, 16)}… ` +
+        '(the file changed after the model was written); download or convert the model again',
+    );
+  }
+}
+
+/** SHA-256 of every shard, by path, as model.json records them. */
+export function shardHashes(shards: ReadonlyMap<string, Uint8Array>): Record<string, string> {
+  return Object.fromEntries([...shards].map(([path, bytes]) => [path, bytesToHex(sha256(bytes))]));
+}
+
+/** Throws ModelIntegrityError for the first shard whose bytes do not hash to the recorded SHA-256. */
+export function verifyShards(modelJson: ModelJson, shards: ReadonlyMap<string, Uint8Array>): void {
+  const recorded = modelJson.shardSha256;
+  if (recorded === undefined) return;
+  for (const [path, expected] of Object.entries(recorded)) {
+    const bytes = shards.get(path);
+    if (bytes === undefined) continue; // a missing shard is reported by name where it is needed
+    const actual = bytesToHex(sha256(bytes));
+    if (actual !== expected) throw new ModelIntegrityError(path, expected, actual);
+  }
 }
 
 const SHARD_BYTES = 4 * 1024 * 1024;
@@ -45,14 +80,16 @@ export function encodeModelFolder(args: {
   }
   const shards = splitIntoShards(chunks, SHARD_BYTES);
   const names = shards.map((_, i) => `group1-shard${i + 1}of${shards.length}.bin`);
+  const files = new Map(names.map((n, i) => [n, shards[i]]));
   const modelJson: ModelJson = {
     format: MODEL_FORMAT,
     config: args.config,
     classes: args.classes,
     provenance: args.provenance,
     weightsManifest: [{ paths: names, weights: specs }],
+    shardSha256: shardHashes(files),
   };
-  return { modelJson, shards: new Map(names.map((n, i) => [n, shards[i]])) };
+  return { modelJson, shards: files };
 }
 
 function splitIntoShards(chunks: readonly Uint8Array[], shardBytes: number): Uint8Array[] {
@@ -91,16 +128,49 @@ export function parseModelJson(text: string, source = 'model.json'): ModelJson {
   if (typeof value !== 'object' || value === null) throw new ModelFormatError(`${source} is not a JSON object`);
   const json = value as Partial<ModelJson>;
   if (json.format !== MODEL_FORMAT) {
-    throw new ModelFormatError(`${source} is not a kMaX Lens model (format "${String(json.format)}", expected "${MODEL_FORMAT}")`);
+    throw new ModelFormatError(`${source} is not a kMaX Lens model (format ${JSON.stringify(json.format) ?? 'missing'}, expected "${MODEL_FORMAT}")`);
   }
-  if (!Array.isArray(json.weightsManifest) || json.config === undefined || !Array.isArray(json.classes)) {
+  if (!Array.isArray(json.weightsManifest) || typeof json.config !== 'object' || json.config === null || !Array.isArray(json.classes)) {
     throw new ModelFormatError(`${source} lacks config, classes or weightsManifest`);
   }
   const trained: unknown = json.provenance?.trainedAttention;
   if (trained !== undefined && !ATTENTION_MODES.some((m) => m === trained)) {
     throw new ModelFormatError(`${source}: provenance.trainedAttention is "${String(trained)}", expected one of ${ATTENTION_MODES.join(', ')}`);
   }
+  const names = new Set<string>();
+  json.weightsManifest.forEach((group, g) => checkGroup(group, `${source}: weightsManifest[${g}]`, names));
+  if (json.shardSha256 !== undefined) {
+    const hashes = json.shardSha256 as unknown;
+    if (typeof hashes !== 'object' || hashes === null || !Object.values(hashes).every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h))) {
+      throw new ModelFormatError(`${source}: shardSha256 must map each shard to a 64-digit hex SHA-256`);
+    }
+  }
   return json as ModelJson;
+}
+
+const WEIGHT_DTYPES = new Set(['float32', 'int32', 'bool']);
+
+/** A manifest group as tfjs would read it, checked before any size is computed from it. */
+function checkGroup(group: unknown, where: string, names: Set<string>): void {
+  const g = group as { paths?: unknown[]; weights?: (Partial<tf.io.WeightsManifestEntry> | null)[] } | null;
+  if (typeof g !== 'object' || g === null || !Array.isArray(g.paths) || !Array.isArray(g.weights)) {
+    throw new ModelFormatError(`${where} needs "paths" and "weights" lists`);
+  }
+  if (!g.paths.every((p) => typeof p === 'string' && p.length > 0)) throw new ModelFormatError(`${where}: every path must be a file name`);
+  g.weights.forEach((w, i) => {
+    const name = typeof w?.name === 'string' ? `"${w.name}"` : `#${i}`;
+    if (typeof w !== 'object' || w === null || typeof w.name !== 'string') throw new ModelFormatError(`${where}: weight ${name} has no name`);
+    if (names.has(w.name)) throw new ModelFormatError(`${where}: weight ${name} appears twice`);
+    names.add(w.name);
+    if (!Array.isArray(w.shape) || !w.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || !Number.isSafeInteger(w.shape.reduce((a, b) => a * b, 1) * 4)) {
+      throw new ModelFormatError(`${where}: weight ${name} has an invalid shape ${JSON.stringify(w.shape)}`);
+    }
+    if (typeof w.dtype !== 'string' || !WEIGHT_DTYPES.has(w.dtype)) throw new ModelFormatError(`${where}: weight ${name} has an unsupported dtype ${JSON.stringify(w.dtype)}`);
+    const quantization = w.quantization as { dtype?: unknown } | undefined;
+    if (quantization !== undefined && (typeof quantization !== 'object' || quantization === null || quantization.dtype !== 'float16' || w.dtype !== 'float32')) {
+      throw new ModelFormatError(`${where}: weight ${name} has an unsupported quantization ${JSON.stringify(quantization)} (only float16 storage of float32 weights)`);
+    }
+  });
 }
 
 /** Bytes each manifest entry occupies in the shards. */
@@ -118,6 +188,7 @@ export function manifestBytes(modelJson: ModelJson): number {
 
 /** Shard bytes (by file name) -> tfjs tensors keyed by name; float16 is dequantised. */
 export function decodeModelWeights(modelJson: ModelJson, shards: ReadonlyMap<string, Uint8Array>): Map<string, tf.Tensor> {
+  verifyShards(modelJson, shards);
   const out = new Map<string, tf.Tensor>();
   for (const group of modelJson.weightsManifest) {
     const parts = group.paths.map((p) => {

@@ -38,4 +38,10 @@ export interface ModelJson {
   readonly classes: readonly ClassInfo[];
   readonly provenance: Provenance;
   readonly weightsManifest: io.WeightsManifestConfig;
+  /**
+   * SHA-256 (hex) of every shard, by path: checked on load, so a shard damaged on disk,
+   * in transit or in the browser's storage is named instead of loaded as wrong weights.
+   * Folders written before it existed have none and load unchecked.
+   */
+  readonly shardSha256?: Readonly<Record<string, string>>;
 }

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FIXTURES_DIR } from '../test-utils/fixtures';
 import { convertToStore } from '../worker/convert-checkpoint';
-import { encodeModelFolder } from './model-folder';
+import { fetchModel } from './load-model';
+import { decodeModelWeights, encodeModelFolder, ModelIntegrityError } from './model-folder';
 import { ModelStorageError, openModelStore, storedModelId } from './model-store';
 import type { KMaXConfig } from '../model/config';
 
@@ -101,5 +102,26 @@ describe('model store', () => {
     const stored = [...files.values()].slice(1).reduce((n, b) => n + b.byteLength, 0);
     expect(stored).toBe(model.bytes);
     expect(model.bytes).toBeGreaterThan(0.5 * bytes.byteLength);
+  });
+
+  it('a shard damaged in storage fails its load with ModelIntegrityError naming the shard', async () => {
+    const caches = memoryCaches();
+    const store = await openModelStore(caches);
+    const a = folder('dd'.repeat(32), '2024-01-01T00:00:00Z', [1.5, -2]);
+    const id = storedModelId(a.modelJson.provenance);
+    await store.save(id, a);
+    const key = [...caches.entries.keys()].find((k) => k.endsWith('/group1-shard1of1.bin')) as string;
+    caches.entries.get(key)![3] ^= 0x01; // one bit of the first float
+    const { modelJson, shards } = await fetchModel({ kind: 'files', files: await store.read(id) });
+    const error = (() => {
+      try {
+        decodeModelWeights(modelJson, shards);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ModelIntegrityError);
+    expect((error as ModelIntegrityError).shard).toBe('group1-shard1of1.bin');
+    expect((error as Error).message).toMatch(/^weight shard "group1-shard1of1\.bin" is corrupted: its SHA-256 is [0-9a-f]{16}… but model\.json records [0-9a-f]{16}…/);
   });
 });

@@ -134,7 +134,14 @@ export async function loadModel(id: string): Promise<void> {
     if (get().image !== null) await runSegmentation();
   } catch (error) {
     if (ticket !== loads) return;
-    set({ engineStatus: 'error', progress: null, engineError: `could not load model "${entry.name}": ${messageOf(error)}` });
+    // A stored model whose shards no longer match their hashes: the list marks it and offers to delete it.
+    const damaged = entry.kind === 'stored' && error instanceof Error && error.name === 'ModelIntegrityError';
+    set({
+      engineStatus: 'error',
+      progress: null,
+      engineError: `could not load model "${entry.name}": ${messageOf(error)}`,
+      ...(damaged ? { models: get().models.map((m) => (m.id === id ? { ...m, damaged: messageOf(error) } : m)) } : {}),
+    });
   }
 }
 

@@ -16,7 +16,11 @@ export interface ServedModel {
 }
 
 /** A model converted from an official checkpoint and kept in this browser. */
-export type ConvertedModel = StoredModel & { readonly kind: 'stored' };
+export type ConvertedModel = StoredModel & {
+  readonly kind: 'stored';
+  /** Why its stored files failed their integrity check on the last load (the list offers to delete it). */
+  readonly damaged?: string;
+};
 
 /** A model the app can load. */
 export type ModelEntry = ServedModel | ConvertedModel;

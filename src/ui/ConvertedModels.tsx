@@ -20,8 +20,13 @@ export function ConvertedModels({ models }: { models: readonly ConvertedModel[] 
             </summary>
             <p className="hint">{m.classes.map((c) => c.name).join(', ')}</p>
           </details>
+          {m.damaged !== undefined && (
+            <p role="alert" className="error">
+              This stored copy is damaged ({m.damaged}). Delete it, then convert the checkpoint again.
+            </p>
+          )}
           <button type="button" aria-label={`Delete ${m.name}`} onClick={() => void deleteConvertedModel(m.id)}>
-            Delete
+            {m.damaged !== undefined ? 'Delete damaged copy' : 'Delete'}
           </button>
         </li>
       ))}

@@ -17,4 +17,10 @@ describe('fitPixelBudget', () => {
   it('never reaches zero on extreme panoramas', () => {
     expect(fitPixelBudget(1e9, 1, 100)).toEqual([100, 1]);
   });
+
+  it('a one-pixel-wide strip stays within the budget too (a fuzz case: 1x5 at budget 2 came out 1x3)', () => {
+    expect(fitPixelBudget(1, 5, 2)).toEqual([1, 2]);
+    const [w, h] = fitPixelBudget(1, 60_000_000, MAX_PIXELS);
+    expect([w, h]).toEqual([1, MAX_PIXELS]);
+  });
 });

@@ -71,9 +71,10 @@ async function rasteriseSvg(blob: Blob, name: string): Promise<ImageBitmap> {
 export function fitPixelBudget(width: number, height: number, budget: number): [number, number] {
   if (width * height <= budget) return [width, height];
   const scale = Math.sqrt(budget / (width * height));
-  const h = Math.max(1, Math.floor(height * scale));
-  // A side clamped to one pixel must not push the other over the budget.
-  return [Math.max(1, Math.min(Math.floor(width * scale), Math.floor(budget / h))), h];
+  const tall = Math.max(1, Math.floor(height * scale));
+  // A side clamped to one pixel must not push the other over the budget (either way round).
+  const w = Math.max(1, Math.min(Math.floor(width * scale), Math.floor(budget / tall)));
+  return [w, Math.max(1, Math.min(tall, Math.floor(budget / w)))];
 }
 
 /** A frame of a playing video (the webcam still). */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DisallowedGlobalError, LegacyTorchFormatError } from '../errors';
+import { CheckpointFormatError, DisallowedGlobalError, LegacyTorchFormatError } from '../errors';
 import { readNumpyPickle } from '../numpy/read-pickle';
 import { toFloat32 } from '../raw-tensor';
 import { fixture, misaligned } from '../testdata/fixtures';
@@ -80,6 +80,20 @@ describe('readPytorchCheckpoint', () => {
       expect(values(t.get('w')!.data), name).toEqual([1, -2, 3.5]);
       expect(values(t.get('v')!.data), name).toEqual([0, 2, 1, 3]);
     }
+  });
+
+  it('a deflated entry whose data does not inflate, or that declares more than it can hold, is a CheckpointFormatError (fuzz cases)', () => {
+    const damaged = fixture('deflated.pt');
+    damaged[67] = 147; // inside data.pkl's deflate stream: fflate threw a raw "invalid length/literal"
+    expect(() => readPytorchCheckpoint(damaged)).toThrow(CheckpointFormatError);
+    expect(() => readPytorchCheckpoint(damaged)).toThrow(/^zip entry "[^"]+" is corrupted: its compressed data does not inflate \(invalid length\/literal\)/);
+
+    const bytes = fixture('deflated.pt');
+    const entry = [...readZipDirectory(bytes).values()].find((e) => e.method === 8)!;
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    const central = bytes.findLastIndex((_, p) => p + 46 <= bytes.byteLength && view.getUint32(p, true) === 0x02014b50 && new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + view.getUint16(p + 28, true))) === entry.name);
+    view.setUint32(central + 24, 0x7fffffff, true); // uncompressed size: 2 GB, before anything is allocated for it
+    expect(() => readPytorchCheckpoint(bytes)).toThrow(`zip entry "${entry.name}" is corrupted: it declares 2147483647 bytes, more than its ${entry.compressedSize} compressed bytes can hold`);
   });
 
   it('refuses a pickle naming os.system without running it', () => {

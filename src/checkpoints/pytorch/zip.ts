@@ -96,9 +96,32 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
   if (entry.method !== 0 && entry.method !== 8) {
     throw new CheckpointFormatError(`zip entry "${entry.name}" uses unsupported compression method ${entry.method}`);
   }
-  const content = entry.method === 0 ? data : inflateSync(data, { out: new Uint8Array(entry.size) });
+  const content = entry.method === 0 ? data : inflate(data, entry);
   if (CRC32.buf(content) >>> 0 !== entry.crc32) {
     throw new CheckpointFormatError(`zip entry "${entry.name}" is corrupted (CRC-32 mismatch): the checkpoint file is damaged`);
+  }
+  return content;
+}
+
+/** Deflate's largest expansion: a declared size beyond it cannot come from the bytes present. */
+const DEFLATE_MAX_RATIO = 1032;
+
+function inflate(data: Uint8Array, entry: ZipEntry): Uint8Array {
+  if (entry.size > DEFLATE_MAX_RATIO * data.byteLength + 64) {
+    throw new CheckpointFormatError(
+      `zip entry "${entry.name}" is corrupted: it declares ${entry.size} bytes, more than its ${data.byteLength} compressed bytes can hold`,
+    );
+  }
+  let content: Uint8Array;
+  try {
+    content = inflateSync(data, { out: new Uint8Array(entry.size) });
+  } catch (error) {
+    throw new CheckpointFormatError(
+      `zip entry "${entry.name}" is corrupted: its compressed data does not inflate (${(error as Error).message}); the checkpoint file is damaged`,
+    );
+  }
+  if (content.byteLength !== entry.size) {
+    throw new CheckpointFormatError(`zip entry "${entry.name}" is corrupted: it inflates to ${content.byteLength} bytes, not the ${entry.size} it declares`);
   }
   return content;
 }
