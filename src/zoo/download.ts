@@ -23,7 +23,8 @@ export type DownloadFailure =
   | 'hash';
 
 export class ZooDownloadError extends Error {
-  override readonly name = 'ZooDownloadError';
+  /** A refusal has its own name, which survives the worker boundary: the page then offers the link and the drop target. */
+  override readonly name: 'ZooDownloadError' | 'ZooHostRefusedError';
   constructor(
     message: string,
     readonly failure: DownloadFailure,
@@ -31,6 +32,7 @@ export class ZooDownloadError extends Error {
     readonly received = 0,
   ) {
     super(message);
+    this.name = failure === 'refused' ? 'ZooHostRefusedError' : 'ZooDownloadError';
   }
 }
 
