@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { E2E_MODELS_DIR, PORT } from './e2e/paths';
+import { zooTestCatalogue } from './e2e/zoo-catalogue';
 
 // Debian's Chromium; Playwright's own browser download is never used.
 const CHROMIUM = '/usr/bin/chromium';
@@ -26,7 +27,8 @@ export default defineConfig({
     url: `http://127.0.0.1:${PORT}`,
     reuseExistingServer: false,
     timeout: 180_000,
-    env: { KMAX_EXTRA_MODELS: E2E_MODELS_DIR },
+    // The zoo's stand-in entries (e2e/zoo.spec.ts) are built into the test page only.
+    env: { KMAX_EXTRA_MODELS: E2E_MODELS_DIR, VITE_KMAX_ZOO_TEST_CATALOGUE: zooTestCatalogue() },
   },
   projects: [
     {

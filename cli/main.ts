@@ -20,6 +20,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'an official checkpoint (.pth, .pkl, TF .index + .data-*) -> a model folder',
     load: () => import('./commands/convert').then((m) => ({ run: m.convertCommand, usage: m.CONVERT_USAGE })),
   },
+  fetch: {
+    summary: 'a model of the official zoo: download (resumable), verify, convert; --list lists them',
+    load: () => import('./commands/fetch').then((m) => ({ run: m.fetchCommand, usage: m.FETCH_USAGE })),
+  },
   inspect: {
     summary: "a checkpoint's tensors: key, shape, dtype, min/max/mean",
     load: () => import('./commands/inspect').then((m) => ({ run: m.inspectCommand, usage: m.INSPECT_USAGE })),

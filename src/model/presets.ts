@@ -139,6 +139,10 @@ export const PRESETS: Readonly<Record<string, KMaXConfig>> = {
   'coco-convnext-b': official('coco-convnext-b', 'coco', CONVNEXT.b, FOUR_STAGE_INPUTS),
   'coco-convnext-l': official('coco-convnext-l', 'coco', CONVNEXT.l, FOUR_STAGE_INPUTS),
   'cityscapes-r50': official('cityscapes-r50', 'cityscapes', RESNET50, ['res5', 'res4', 'res3', 'stem', 'res2']),
+  // deeplab2 publishes Cityscapes ConvNeXt-T/S/B too (the model zoo); same decoder wiring as L.
+  'cityscapes-convnext-t': official('cityscapes-convnext-t', 'cityscapes', CONVNEXT.t, ['res5', 'res4', 'res3', 'res2', 'stem']),
+  'cityscapes-convnext-s': official('cityscapes-convnext-s', 'cityscapes', CONVNEXT.s, ['res5', 'res4', 'res3', 'res2', 'stem']),
+  'cityscapes-convnext-b': official('cityscapes-convnext-b', 'cityscapes', CONVNEXT.b, ['res5', 'res4', 'res3', 'res2', 'stem']),
   'cityscapes-convnext-l': official('cityscapes-convnext-l', 'cityscapes', CONVNEXT.l, [
     'res5',
     'res4',

@@ -202,8 +202,14 @@ export async function convertCheckpoint(files: readonly File[]): Promise<void> {
     set({ conversion: null, conversionError: `could not convert ${fileNames.map((n) => `"${n}"`).join(' + ')}: ${messageOf(error)}` });
     return;
   }
+  set({ conversion: null });
+  await adoptConvertedModel(model);
+}
+
+/** A model just converted and stored (a drop or the model zoo) joins the model list and is loaded. */
+export async function adoptConvertedModel(model: StoredModel): Promise<void> {
   const entry: ConvertedModel = { ...model, kind: 'stored' };
-  set({ conversion: null, models: [...get().models.filter((m) => m.id !== entry.id), entry] });
+  set({ models: [...get().models.filter((m) => m.id !== entry.id), entry] });
   await loadModel(entry.id);
 }
 

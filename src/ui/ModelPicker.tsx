@@ -1,8 +1,9 @@
 import { loadModel } from '../state/actions';
 import type { ModelEntry } from '../state/model-slice';
 import { useAppStore } from '../state/store';
+import { ModelZoo } from './ModelZoo';
 
-/** The "Model" combobox: model folders served under models/, then models converted in this browser. */
+/** The "Model" combobox: model folders served under models/, then models converted in this browser; then the model zoo. */
 export function ModelPicker() {
   const models = useAppStore((s) => s.models);
   const modelId = useAppStore((s) => s.modelId);
@@ -10,6 +11,7 @@ export function ModelPicker() {
   const served = models.filter((m) => m.kind === 'served');
   const converted = models.filter((m) => m.kind === 'stored');
   return (
+    <>
     <label className="field">
       <span>Model</span>
       <select aria-label="Model" value={modelId ?? ''} disabled={busy || models.length === 0} onChange={(e) => void loadModel(e.target.value)}>
@@ -26,6 +28,8 @@ export function ModelPicker() {
         )}
       </select>
     </label>
+    <ModelZoo />
+    </>
   );
 }
 

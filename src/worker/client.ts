@@ -7,6 +7,8 @@ import type { AttentionMode, RepostprocessOptions, RepostprocessResult, RgbImage
 import { CancelledError, rebuildError, UnknownRequestError, WorkerCrashedError } from './errors';
 import type { ConvertToStoreOptions } from './convert-checkpoint';
 import type { NetworkInput, NetworkOutputs } from './network-probe';
+import type { DownloadProgress } from '../zoo/download';
+import type { ZooDownloadTarget } from './zoo-download';
 import type { ConversionProgress, Reply, ReplyValues, RequestPayloads, RequestType, WorkerEvent, WorkerModelSource } from './protocol';
 
 /** The part of `Worker` the client uses (a loop-back to the handler in tests). */
@@ -22,6 +24,7 @@ interface Pending {
   reject(error: Error): void;
   onLoadProgress?: (event: LoadProgress) => void;
   onConvertProgress?: (event: ConversionProgress) => void;
+  onDownloadProgress?: (event: DownloadProgress) => void;
   onStage?: (event: StageEvent) => void;
 }
 
@@ -30,6 +33,7 @@ interface CallOptions {
   readonly signal?: AbortSignal;
   readonly onLoadProgress?: (event: LoadProgress) => void;
   readonly onConvertProgress?: (event: ConversionProgress) => void;
+  readonly onDownloadProgress?: (event: DownloadProgress) => void;
   readonly onStage?: (event: StageEvent) => void;
 }
 
@@ -69,6 +73,20 @@ export class SegmenterWorkerConnection {
     return (await this.call('convert', { files, options }, { ...(onProgress === undefined ? {} : { onConvertProgress: onProgress }) })).model;
   }
 
+  /** Downloads a zoo checkpoint in the worker, then converts and stores it; `signal` cancels. */
+  async download(
+    target: ZooDownloadTarget,
+    options: ConvertToStoreOptions & { signal?: AbortSignal; onDownload?: (event: DownloadProgress) => void; onProgress?: (event: ConversionProgress) => void },
+  ): Promise<StoredModel> {
+    const { signal, onDownload, onProgress, ...convert } = options;
+    const call: CallOptions = {
+      ...(signal === undefined ? {} : { signal }),
+      ...(onDownload === undefined ? {} : { onDownloadProgress: onDownload }),
+      ...(onProgress === undefined ? {} : { onConvertProgress: onProgress }),
+    };
+    return (await this.call('download', { target, options: convert }, call)).model;
+  }
+
   /** Runs the bare network on one input (debug and parity hook). */
   async network(source: WorkerModelSource, input: NetworkInput, attention: AttentionMode): Promise<NetworkOutputs> {
     return this.call('network', { source, input, attention });
@@ -97,6 +115,7 @@ export class SegmenterWorkerConnection {
         reject,
         ...(options.onLoadProgress === undefined ? {} : { onLoadProgress: options.onLoadProgress }),
         ...(options.onConvertProgress === undefined ? {} : { onConvertProgress: options.onConvertProgress }),
+        ...(options.onDownloadProgress === undefined ? {} : { onDownloadProgress: options.onDownloadProgress }),
         ...(options.onStage === undefined ? {} : { onStage: options.onStage }),
       });
       options.signal?.addEventListener('abort', () => void this.call('cancel', { target: id }), { once: true });
@@ -116,6 +135,9 @@ export class SegmenterWorkerConnection {
         return;
       case 'convertProgress':
         this.pending.get(reply.id)?.onConvertProgress?.(reply.event);
+        return;
+      case 'downloadProgress':
+        this.pending.get(reply.id)?.onDownloadProgress?.(reply.event);
         return;
       case 'stage':
         this.pending.get(reply.id)?.onStage?.(reply.event);

@@ -6,6 +6,8 @@ import type { AttentionMode, Segmenter, StageEvent } from '../segmenter/types';
 import { CancelledError, DeviceLostError, NoModelError, serialiseError, UnknownRequestError } from './errors';
 import type { ConvertToStoreOptions } from './convert-checkpoint';
 import type { NetworkInput, NetworkOutputs } from './network-probe';
+import type { DownloadProgress } from '../zoo/download';
+import type { ZooDownloadTarget } from './zoo-download';
 import type { ConversionProgress, Empty, LoadedModel, Reply, ReplyValues, Request, RequestOf, RequestType, WorkerModelSource } from './protocol';
 import { transferablesOf } from './transferables';
 
@@ -21,6 +23,8 @@ export interface HandlerEnvironment {
   loadSegmenter(source: WorkerModelSource, options: { onProgress: (event: LoadProgress) => void }): Promise<Segmenter>;
   /** Converts checkpoint files and stores the model (absent: conversion not offered). */
   convertCheckpoint?(files: readonly NamedCheckpointFile[], options: ConvertToStoreOptions, onProgress: (event: ConversionProgress) => void): Promise<StoredModel>;
+  /** Downloads a zoo checkpoint (absent: no model zoo). */
+  downloadCheckpoint?(target: ZooDownloadTarget, signal: AbortSignal, onProgress: (event: DownloadProgress) => void): Promise<NamedCheckpointFile>;
   /** The bare network on one input (absent: no debug hook). */
   runNetwork?(source: WorkerModelSource, input: NetworkInput, attention: AttentionMode): Promise<NetworkOutputs>;
 }
@@ -47,6 +51,7 @@ export class SegmenterWorkerHandler {
     segment: (r) => this.serially(r.id, (signal) => this.segment(r, signal)),
     postprocess: (r) => this.serially(r.id, () => this.postprocess(r)),
     convert: (r) => this.serially(r.id, () => this.convert(r)),
+    download: (r) => this.download(r),
     network: (r) => this.serially(r.id, () => this.network(r)),
     unload: (r) => this.serially(r.id, async () => this.unload()),
     cancel: async (r) => ({ cancelled: this.cancel(r.target) }),
@@ -144,6 +149,27 @@ export class SegmenterWorkerHandler {
     if (this.env.convertCheckpoint === undefined) throw new UnknownRequestError('checkpoint conversion is not available in this build');
     const onProgress = (event: ConversionProgress): void => this.env.post({ kind: 'convertProgress', id: request.id, event }, []);
     return { model: await this.env.convertCheckpoint(request.files, request.options ?? {}, onProgress) };
+  }
+
+  /** Downloads outside the queue, so that the loaded model keeps answering; converts in it. */
+  private async download(request: RequestOf<'download'>): Promise<{ model: StoredModel }> {
+    const { downloadCheckpoint, convertCheckpoint } = this.env;
+    if (downloadCheckpoint === undefined || convertCheckpoint === undefined) throw new UnknownRequestError('the model zoo is not available in this build');
+    const controller = new AbortController();
+    this.cancellable.set(request.id, controller);
+    let file: NamedCheckpointFile;
+    try {
+      file = await downloadCheckpoint(request.target, controller.signal, (event) => this.env.post({ kind: 'downloadProgress', id: request.id, event }, []));
+    } catch (error) {
+      if (controller.signal.aborted) throw new CancelledError(`request ${request.id} was cancelled during its download`);
+      throw error;
+    } finally {
+      this.cancellable.delete(request.id);
+    }
+    return this.serially(request.id, async () => {
+      const onProgress = (event: ConversionProgress): void => this.env.post({ kind: 'convertProgress', id: request.id, event }, []);
+      return { model: await convertCheckpoint([file], request.options ?? {}, onProgress) };
+    });
   }
 
   private async network(request: RequestOf<'network'>): Promise<NetworkOutputs> {

@@ -7,6 +7,8 @@ import type { AttentionMode, RepostprocessOptions, RepostprocessResult, RgbImage
 import type { SerialisedError } from './errors';
 import type { ConvertToStoreOptions } from './convert-checkpoint';
 import type { NetworkInput, NetworkOutputs } from './network-probe';
+import type { DownloadProgress } from '../zoo/download';
+import type { ZooDownloadTarget } from './zoo-download';
 
 /** Segment options that can be cloned: the stage callback travels as `stage` events, the abort signal as a `cancel` request. */
 export type WireSegmentOptions = Omit<SegmentOptions, 'onProgress' | 'signal'>;
@@ -42,6 +44,12 @@ export interface RequestPayloads {
    * Blobs: the worker streams them, the page never reads them.
    */
   convert: { readonly files: readonly NamedCheckpointFile[]; readonly options?: ConvertToStoreOptions };
+  /**
+   * Downloads a model zoo checkpoint (bytes as `downloadProgress` events), then converts
+   * and stores it as `convert` does. The download runs beside queued requests (the
+   * current model keeps segmenting); `cancel` stops it.
+   */
+  download: { readonly target: ZooDownloadTarget; readonly options?: ConvertToStoreOptions };
   /** Runs the bare network on a given input (debug and parity hook); loads nothing for later. */
   network: { readonly source: WorkerModelSource; readonly input: NetworkInput; readonly attention: AttentionMode; readonly backends?: readonly BackendName[] };
   /** Destroys the WebGPU device, as a driver reset would (debug and e2e hook). */
@@ -56,6 +64,7 @@ export interface ReplyValues {
   postprocess: RepostprocessResult;
   cancel: { readonly cancelled: boolean };
   convert: { readonly model: StoredModel };
+  download: { readonly model: StoredModel };
   network: NetworkOutputs;
   loseDevice: { readonly lost: boolean };
   unload: Empty;
@@ -75,6 +84,7 @@ export type Reply =
   | { readonly kind: 'throw'; readonly id: number; readonly error: SerialisedError }
   | { readonly kind: 'loadProgress'; readonly id: number; readonly event: LoadProgress }
   | { readonly kind: 'convertProgress'; readonly id: number; readonly event: ConversionProgress }
+  | { readonly kind: 'downloadProgress'; readonly id: number; readonly event: DownloadProgress }
   | { readonly kind: 'stage'; readonly id: number; readonly event: StageEvent }
   | { readonly kind: 'deviceLost'; readonly loss: DeviceLoss }
   | { readonly kind: 'recovered'; readonly backend: BackendReport };

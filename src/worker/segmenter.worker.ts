@@ -9,6 +9,7 @@ import { loadSegmenter } from '../segmenter';
 import { convertToStore } from './convert-checkpoint';
 import { SegmenterWorkerHandler } from './handler';
 import { runNetwork } from './network-probe';
+import { downloadCheckpoint } from './zoo-download';
 import type { WorkerModelSource } from './protocol';
 
 // The wasm binaries are served by the app itself, never fetched from a CDN.
@@ -25,6 +26,11 @@ const handler = new SegmenterWorkerHandler({
   loseDevice,
   loadSegmenter: async (source, options) => loadSegmenter(await modelSource(source), options),
   convertCheckpoint: convertToStore,
+  downloadCheckpoint: async (target, signal, onProgress) => {
+    // Refused storage is found out before a large download.
+    await openModelStore();
+    return downloadCheckpoint(target, signal, onProgress);
+  },
   runNetwork: async (source, input, attention) => runNetwork(await modelSource(source), input, attention),
 });
 

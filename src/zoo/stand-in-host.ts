@@ -1,0 +1,68 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local HTTP server on 127.0.0.1 standing in for the zoo's hosts in tests
+ * (never a real host). The first path segment picks how it behaves:
+ *  - `cors/FILE`: serves FILE with `Access-Control-Allow-Origin: *` and byte ranges (the Hugging Face Hub);
+ *  - `nocors/FILE`: the same without CORS headers (a host a web page cannot read);
+ *  - `cut/FILE`: the first answer announces the whole file and breaks the connection
+ *    half-way, later ones serve it (with CORS and ranges);
+ *  - `forbidden/...`: 403; anything else: 404.
+ */
+export interface StandInHost {
+  readonly url: string;
+  /** Each request's path and Range header, in order. */
+  readonly requests: { readonly path: string; readonly range: string | undefined }[];
+  close(): Promise<void>;
+}
+
+export async function startStandInHost(files: ReadonlyMap<string, Uint8Array>, port = 0): Promise<StandInHost> {
+  const requests: { path: string; range: string | undefined }[] = [];
+  const cutDone = new Set<string>();
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    requests.push({ path: url, range: req.headers.range });
+    const [, mode, name] = /^\/([a-z]+)\/(.+)$/.exec(url) ?? [];
+    const body = name === undefined ? undefined : files.get(name);
+    const cors = mode === 'cors' || mode === 'cut';
+    if (cors) {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('Access-Control-Expose-Headers', 'Content-Length, Content-Range');
+      // Range is not a CORS-safelisted header for every value: answer the preflight.
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Access-Control-Allow-Headers', 'Range');
+        res.writeHead(204).end();
+        return;
+      }
+    }
+    if (mode === 'forbidden') return void res.writeHead(403, { 'Content-Type': 'text/plain' }).end('forbidden');
+    if (body === undefined || (mode !== 'cors' && mode !== 'nocors' && mode !== 'cut')) return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    if (mode === 'cut' && !cutDone.has(name)) {
+      cutDone.add(name);
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.byteLength });
+      res.write(body.subarray(0, body.byteLength >> 1), () => res.destroy());
+      return;
+    }
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    const start = range === null ? 0 : Number(range[1]);
+    if (start >= body.byteLength && range !== null) return void res.writeHead(416, { 'Content-Range': `bytes */${body.byteLength}` }).end();
+    const headers: Record<string, string | number> = { 'Content-Type': 'application/octet-stream', 'Content-Length': body.byteLength - start, 'Accept-Ranges': 'bytes' };
+    if (range !== null) headers['Content-Range'] = `bytes ${start}-${body.byteLength - 1}/${body.byteLength}`;
+    res.writeHead(range === null ? 200 : 206, headers).end(body.subarray(start));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
