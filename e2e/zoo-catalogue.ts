@@ -40,6 +40,7 @@ export function zooTestCatalogue(): string {
       entry('stand-in-cut', 'cut/checkpoint.pth'),
       entry('stand-in-wrong-size', 'cors/checkpoint.pth', { bytes: ZOO_CHECKPOINT.byteLength + 1, sha256: null }),
       entry('stand-in-missing', 'cors/absent.pth', { bytes: null, sha256: null }),
+      entry('stand-in-unrunnable', 'cors/checkpoint.pth', { preset: null, unsupported: 'A test entry whose backbone the engine lacks.' }),
     ],
   });
 }

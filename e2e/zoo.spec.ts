@@ -33,13 +33,14 @@ test.describe('the model zoo', () => {
     const picker = page.getByRole('combobox', { name: 'Model' });
     const zoo = await openZoo(page);
     // The shipped catalogue follows the stand-in entries: 31 official checkpoints.
-    await expect(zoo.getByRole('listitem')).toHaveCount(5 + 31);
+    await expect(zoo.getByRole('listitem')).toHaveCount(6 + 31);
     await expect(zoo.getByRole('listitem').filter({ hasText: 'deeplab2-coco-r50' })).toContainText('COCO · ResNet-50 · PQ 53.0 · size unknown');
     await expect(zoo.getByRole('listitem').filter({ hasText: 'coconut-b-convnext-l' })).toContainText('COCONut-B · ConvNeXt-L · PQ not published · 977 MB');
     // Cannot run yet, said before any download; Drive files are downloaded by hand.
-    const maxs = zoo.getByRole('listitem').filter({ hasText: 'deeplab2-coco-maxs' });
-    await expect(maxs).toContainText('Cannot run yet: The MaX-S (axial ResNet-50) backbone is not in the engine yet');
-    await expect(maxs.getByRole('button')).toHaveCount(0);
+    const unrunnable = zoo.getByRole('listitem').filter({ hasText: 'stand-in-unrunnable' });
+    await expect(unrunnable).toContainText('Cannot run yet: A test entry whose backbone the engine lacks.');
+    await expect(unrunnable.getByRole('button')).toHaveCount(0);
+    await expect(zoo.getByRole('button', { name: 'Get deeplab2-coco-maxs' })).toBeVisible();
     const drive = zoo.getByRole('listitem').filter({ hasText: 'pytorch-coco-r50' });
     await expect(drive.getByRole('link', { name: 'Download kmax_coco_r50.pth' })).toHaveAttribute('href', 'https://drive.google.com/file/d/1YB_5dct0U7ys2KTJNjDIqXLSZneWTyr-/view');
     await expect(drive.getByRole('button')).toHaveCount(0);

@@ -11,6 +11,8 @@ import { runKmax } from '../run-in-process';
 
 const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const PTH = new Uint8Array(readFileSync(repo('training/fixtures/r50-coco-4stage/checkpoint.pth')));
+/** deeplab2's layout as published: a .tar.gz with ckpt-N files, optimizer slots and the training textproto. */
+const ARCHIVE = new Uint8Array(readFileSync(repo('src/checkpoints/archive/testdata/kmax_resnet50_coco_train.tar.gz')));
 const SHA = createHash('sha256').update(PTH).digest('hex');
 const IMAGE = repo('training/fixtures/test-image.png');
 const work = mkdtempSync(path.join(tmpdir(), 'kmax-fetch-test-'));
@@ -40,7 +42,7 @@ function entry(name: string, route: string, overrides: Record<string, unknown> =
 }
 
 beforeAll(async () => {
-  host = await startStandInHost(new Map([['checkpoint.pth', PTH]]));
+  host = await startStandInHost(new Map([['checkpoint.pth', PTH], ['kmax_resnet50_coco_train.tar.gz', ARCHIVE]]));
   const catalogue = {
     entries: [
       entry('cut-r50', 'cut/checkpoint.pth'),
@@ -50,7 +52,11 @@ beforeAll(async () => {
       entry('wrong-hash-r50', 'cors/checkpoint.pth', { sha256: '0'.repeat(64) }),
       entry('missing-r50', 'missing/checkpoint.pth'),
       entry('drive-r50', 'nocors/checkpoint.pth', { access: 'download-then-drop' }),
-      entry('maxs', 'cors/checkpoint.pth', { preset: null, unsupported: 'the MaX-S backbone is not in the engine yet' }),
+      entry('unrunnable', 'cors/checkpoint.pth', { preset: null, unsupported: 'a test entry whose backbone the engine lacks' }),
+      entry('deeplab2-r50', 'cors/kmax_resnet50_coco_train.tar.gz', {
+        source: 'deeplab2', bytes: ARCHIVE.byteLength, sha256: createHash('sha256').update(ARCHIVE).digest('hex'),
+        fileName: 'kmax_resnet50_coco_train.tar.gz', format: 'tf-archive', preset: 'coco-r50-tf',
+      }),
     ],
   };
   writeFileSync(path.join(work, 'catalogue.json'), JSON.stringify(catalogue));
@@ -78,7 +84,7 @@ describe('kmax fetch', () => {
     expect(rows.filter((r) => r.startsWith('pytorch-'))).toHaveLength(9);
     expect(rows.filter((r) => r.startsWith('coconut-'))).toHaveLength(5);
     expect(stdout).toMatch(/^deeplab2-coco-r50 +COCO +ResNet-50 +53\.0 +1281x1281 +\? +fetch +coco-r50-tf$/m);
-    expect(stdout).toMatch(/^deeplab2-cityscapes-maxs +Cityscapes +MaX-S .* 66\.4 .* not yet: /m);
+    expect(stdout).toMatch(/^deeplab2-cityscapes-maxs +Cityscapes +MaX-S \(axial ResNet-50, GeLU\) +66\.4 +1025x2049 +\? +fetch +cityscapes-max-s$/m);
     expect(stdout).toMatch(/^pytorch-ade20k-convnext-l +ADE20K +ConvNeXt-L +50\.0 +1281x1281 +\? +download, then convert +ade20k-convnext-l$/m);
     expect(stdout).toMatch(/^coconut-b-r50 +COCONut-B +ResNet-50 +- +1281x1281 +291 MB +fetch +coco-r50$/m);
   });
@@ -108,6 +114,17 @@ describe('kmax fetch', () => {
     const segments = JSON.parse(readFileSync(path.join(work, 'cut', 'seg', 'segments.json'), 'utf8')) as unknown[];
     expect(segments.length).toBeGreaterThan(0);
   }, 120_000);
+
+  it("a deeplab2 .tar.gz entry downloads and converts with its textproto's crop size and thresholds", async () => {
+    useTestCatalogue();
+    const { code, stdout, stderr } = await runKmax(...fetchArgs('deeplab2-r50', 'archive'));
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain(`kmax_resnet50_coco_train.tar.gz: ${ARCHIVE.byteLength} bytes`);
+    const model = JSON.parse(readFileSync(path.join(work, 'archive', 'model', 'model.json'), 'utf8')) as { config: { inputSize: number[] } };
+    // The fixture's textproto sets a 641 crop where detection alone would give the preset's 1281.
+    expect(model.config.inputSize).toEqual([641, 641]);
+    expect(stdout).toMatch(/textproto/);
+  }, 180_000);
 
   it('a later run resumes a .part file left by an interrupted one', async () => {
     useTestCatalogue();
@@ -149,18 +166,14 @@ describe('kmax fetch', () => {
 
   it('says before any download that an entry cannot run, or must be downloaded by hand', async () => {
     useTestCatalogue();
-    const maxs = await runKmax(...fetchArgs('maxs', 'maxs'));
-    expect(maxs.code).toBe(2);
-    expect(maxs.stderr).toBe('kmax fetch: maxs cannot run in kMaX Lens yet: the MaX-S backbone is not in the engine yet');
+    const unrunnable = await runKmax(...fetchArgs('unrunnable', 'unrunnable'));
+    expect(unrunnable.code).toBe(2);
+    expect(unrunnable.stderr).toBe('kmax fetch: unrunnable cannot run in kMaX Lens yet: a test entry whose backbone the engine lacks');
     const drive = await runKmax(...fetchArgs('drive-r50', 'drive'));
     expect(drive.code).toBe(2);
     expect(drive.stderr).toMatch(/^kmax fetch: 127\.0\.0\.1:\d+ gives drive-r50 only through its web page: download drive-r50\.pth from http:\/\/127\.0\.0\.1:\d+\/nocors\/checkpoint\.pth, then run\n {2}kmax convert drive-r50\.pth --out /);
     expect(host.requests).toEqual([]);
-    // The shipped MaX-S entries say so too, without touching the network.
     delete process.env.KMAX_ZOO_CATALOGUE;
-    const shipped = await runKmax('fetch', 'deeplab2-coco-maxs', '--downloads', path.join(work, 'none'));
-    expect(shipped.code).toBe(2);
-    expect(shipped.stderr).toMatch(/cannot run in kMaX Lens yet: The MaX-S \(axial ResNet-50\) backbone is not in the engine yet/);
     const unknown = await runKmax('fetch', 'no-such-model');
     expect(unknown.stderr).toBe(`kmax fetch: UnknownZooEntryError: no model "no-such-model" in the model zoo; 'kmax fetch --list' lists them`);
   });

@@ -8,7 +8,7 @@ import { ConvertedModels } from './ConvertedModels';
 
 /** Names that look like checkpoint files; they only route a page-wide drop here (the bytes decide the format). */
 export function isCheckpointFileName(name: string): boolean {
-  return /\.(pth|pt|pkl|index)$|\.data-\d+-of-\d+$/i.test(name);
+  return /\.(pth|pt|pkl|index|tar\.gz|tgz|tar|zip)$|\.data-\d+-of-\d+$/i.test(name);
 }
 
 /** Square input sizes offered (all 32k+1); the official COCO and ADE20K models were trained at 1281. */

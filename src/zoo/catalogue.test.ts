@@ -18,11 +18,8 @@ describe('the model zoo catalogue', () => {
   it('passes the schema, and every entry maps to a preset of its classes or says why it cannot run', () => {
     expect(parseCatalogue(data)).toEqual(CATALOGUE);
     for (const e of CATALOGUE) {
-      if (e.preset === null) {
-        expect(e.unsupported, e.name).toMatch(/MaX-S/);
-        continue;
-      }
-      const preset = PRESETS[e.preset];
+      expect(e.preset, e.name).not.toBeNull();
+      const preset = PRESETS[e.preset as string];
       expect(preset, e.name).toBeDefined();
       expect(preset.dataset, e.name).toBe(`${e.classes}_panoptic`);
     }
@@ -48,14 +45,15 @@ describe('the model zoo catalogue', () => {
       expect(e.bytes, e.name).not.toBeNull();
       expect(e.sha256, e.name).toMatch(/^[0-9a-f]{64}$/);
     }
-    // Only the two MaX-S archives cannot run yet.
-    expect(CATALOGUE.filter((e) => e.unsupported !== undefined).map((e) => e.name)).toEqual(['deeplab2-coco-maxs', 'deeplab2-cityscapes-maxs']);
+    // Every entry runs: the MaX-S archives on the Axial-ResNet backbone.
+    expect(CATALOGUE.filter((e) => e.unsupported !== undefined)).toEqual([]);
   });
 
   it('holds the published figures', () => {
     expect(entry('deeplab2-coco-r50')).toMatchObject({ pq: 53.0, preset: 'coco-r50-tf', inputSize: [1281, 1281], fileName: 'kmax_resnet50_coco_train.tar.gz' });
     expect(entry('deeplab2-coco-convnext-l-unlabeled')).toMatchObject({ pq: 58.1, fileName: 'kmax_convnext_large_coco_train_unlabeled.tar.gz' });
-    expect(entry('deeplab2-cityscapes-maxs')).toMatchObject({ pq: 66.4, inputSize: [1025, 2049], preset: null });
+    expect(entry('deeplab2-cityscapes-maxs')).toMatchObject({ pq: 66.4, inputSize: [1025, 2049], preset: 'cityscapes-max-s' });
+    expect(entry('deeplab2-coco-maxs')).toMatchObject({ pq: 56.2, inputSize: [1281, 1281], preset: 'coco-max-s' });
     expect(entry('deeplab2-ade20k-r50-641')).toMatchObject({ pq: 41.5, inputSize: [641, 641], preset: 'ade20k-r50-tf-641' });
     expect(entry('pytorch-coco-r50')).toMatchObject({ pq: 53.3, url: 'https://drive.google.com/file/d/1YB_5dct0U7ys2KTJNjDIqXLSZneWTyr-/view' });
     expect(entry('pytorch-cityscapes-convnext-l')).toMatchObject({ pq: 68.4, preset: 'cityscapes-convnext-l' });
@@ -68,7 +66,7 @@ describe('the model zoo catalogue', () => {
       [{}, 'the catalogue has no "entries" list'],
       [withChange('deeplab2-coco-r50', { preset: 'coco-r51' }), 'catalogue entry "deeplab2-coco-r50": unknown preset "coco-r51"'],
       [withChange('deeplab2-coco-r50', { preset: 'cityscapes-r50-tf' }), 'preset "cityscapes-r50-tf" predicts cityscapes_panoptic classes, the entry coco'],
-      [withChange('deeplab2-coco-maxs', { unsupported: undefined }), 'catalogue entry "deeplab2-coco-maxs" has no preset and no "unsupported" reason'],
+      [withChange('deeplab2-coco-maxs', { preset: null }), 'catalogue entry "deeplab2-coco-maxs" has no preset and no "unsupported" reason'],
       [withChange('coconut-b-r50', { bytes: -1 }), '"bytes" is -1'],
       [withChange('coconut-b-r50', { sha256: 'abc' }), '"sha256" is "abc"'],
       [withChange('coconut-b-r50', { access: 'magic' }), '"access" must be one of direct, download-then-drop'],
