@@ -11,5 +11,4 @@ export { hideRegions, instanceView, numberSameClass, panopticView, semanticView,
 export { sampleForDisplay } from './display-sample';
 export { MIN_TRACE_IOU, slotHistory, slotsOfSegment, traceClusters, type ClusterTrace, type TraceGrid } from './cluster-tracing';
 export { stageOverlay, type ResizedSize, type StageGrid, type StageOverlay, type StageOverlayOptions } from './stage-overlay';
-export { scaleNearest, stageStrip, stageStripPng } from './stage-strip';
 export { encodeCocoPanopticPng, renderOverlay } from './export';
