@@ -46,7 +46,11 @@ test.describe('the app as an instrument (demo model)', () => {
     await expect(strip.getByRole('listitem')).toHaveCount(7);
     const names = await strip.getByRole('button').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label') ?? ''));
     expect(names).toHaveLength(7);
-    names.forEach((name, i) => expect(name).toMatch(i < 6 ? new RegExp(`^Layer ${i + 1}: stride \\d+ · \\d+ clusters$`) : /^Final: stride 4 · \d+ segments$/));
+    // The sample ships its ground truth (models/demo/samples/panoptic.json), so each label gives the layer's covering of it.
+    names.forEach((name, i) => expect(name).toMatch(i < 6 ? new RegExp(`^Layer ${i + 1}: stride \\d+ · \\d+ clusters · covers \\d+% of the ground truth$`) : /^Final: stride 4 · \d+ segments · covers \d+% of the ground truth$/));
+    // The numbers `kmax eval --model models/demo --images models/demo/samples --limit 1` gives for this picture (49.3 ... 89.6%).
+    expect(names[0]).toMatch(/covers 49% of the ground truth$/);
+    expect(names[6]).toMatch(/covers 90% of the ground truth$/);
 
     // Opacity 1 without contours: every pixel is its cluster's (or segment's) colour.
     await page.getByRole('slider', { name: 'Overlay opacity' }).fill('1');
