@@ -20,7 +20,7 @@ test.describe('on WebGPU (SwiftShader) with a tiny model', () => {
 
     // A reload shows the shader warm-up stage by stage before the engine is ready.
     await page.reload();
-    await expect(status).toContainText(/warming up shaders: .+ done \(\d of \d+\)/);
+    await expect(status).toContainText(/warming up shaders: compiling .+ \(\d of \d+ done/);
     await expect(status).toHaveAttribute('data-status', 'ready');
 
     await page.getByRole('group', { name: 'Sample images' }).getByRole('button', { name: 'Street' }).click();

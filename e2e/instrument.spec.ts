@@ -35,7 +35,23 @@ const colourAt = (pixels: { data: number[] }, p: number) => pixels.data.slice(p 
 
 test.describe('the app as an instrument (demo model)', () => {
   test('the layer drives the main view, the filmstrip shows every layer, traced colours keep the brick wall one colour', async ({ page }) => {
+    // Every text the "Warm-up" bar takes, recorded as the page changes it (the warm-up may be over before a poll).
+    await page.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { warmUpTexts: string[] }).warmUpTexts = seen;
+      new MutationObserver(() => {
+        const bar = document.querySelector('[role="status"] progress[aria-label="Warm-up"]');
+        const text = bar?.getAttribute('aria-valuetext');
+        if (text != null && seen[seen.length - 1] !== text) seen.push(text);
+      }).observe(document, { subtree: true, childList: true, attributes: true });
+    });
     await openDemo(page);
+    const warmUp = await page.evaluate(() => (window as unknown as { warmUpTexts: string[] }).warmUpTexts);
+    // The demo model's 9 stages (backbone, pixel decoder, 6 kMaX layers, final head), each named while it compiles, with an estimate once one is done.
+    expect(warmUp[0]).toBe('warming up shaders: compiling backbone (0 of 9 done)');
+    expect(warmUp).toContainEqual(expect.stringMatching(/^warming up shaders: compiling pixel decoder \(1 of 9 done, about \d+ (s|min) left\)$/));
+    expect(warmUp).toContainEqual(expect.stringMatching(/^warming up shaders: compiling kmax layer 6 \(7 of 9 done, about \d+ (s|min) left\)$/));
+    await expect(page.getByRole('progressbar', { name: 'Warm-up' })).toHaveCount(0);
     const status = page.getByRole('status', { name: 'Engine status' });
     // `?backend=wasm` runs on wasm, and the status says it was asked for.
     await expect(status).toHaveAttribute('data-backend', 'wasm');
@@ -46,7 +62,11 @@ test.describe('the app as an instrument (demo model)', () => {
     await expect(strip.getByRole('listitem')).toHaveCount(7);
     const names = await strip.getByRole('button').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label') ?? ''));
     expect(names).toHaveLength(7);
-    names.forEach((name, i) => expect(name).toMatch(i < 6 ? new RegExp(`^Layer ${i + 1}: stride \\d+ · \\d+ clusters$`) : /^Final: stride 4 · \d+ segments$/));
+    // The sample ships its ground truth (models/demo/samples/panoptic.json), so each label gives the layer's covering of it.
+    names.forEach((name, i) => expect(name).toMatch(i < 6 ? new RegExp(`^Layer ${i + 1}: stride \\d+ · \\d+ clusters · covers \\d+% of the ground truth$`) : /^Final: stride 4 · \d+ segments · covers \d+% of the ground truth$/));
+    // The numbers `kmax eval --model models/demo --images models/demo/samples --limit 1` gives for this picture (49.3 ... 89.6%).
+    expect(names[0]).toMatch(/covers 49% of the ground truth$/);
+    expect(names[6]).toMatch(/covers 90% of the ground truth$/);
 
     // Opacity 1 without contours: every pixel is its cluster's (or segment's) colour.
     await page.getByRole('slider', { name: 'Overlay opacity' }).fill('1');

@@ -115,9 +115,11 @@ export async function loadModel(id: string): Promise<void> {
         // Storage refused: the next visit measures again.
       }
     }
+    const stages = stageNames(layerCount(loaded.config));
+    const warmUpStart = performance.now();
     set({
       engineStatus: 'warming',
-      progress: null,
+      progress: { phase: 'warm-up', stage: '', done: 0, total: stages.length, next: stages[0], elapsedMs: 0 },
       backend: loaded.backend,
       modelName: loaded.config.name,
       config: loaded.config,
@@ -127,7 +129,13 @@ export async function loadModel(id: string): Promise<void> {
       classes: loaded.classes,
       layer: Math.min(get().layer, layerCount(loaded.config)),
     });
-    await loaded.segment(WARM_UP_PICTURE, { ...runOptions(currentPlan()), onProgress: stageProgress('warm-up') });
+    const onProgress = (event: StageEvent): void => {
+      if (ticket !== loads) return;
+      // Names the next stage only where the segmenter counts the stages stageNames lists.
+      const next = event.total === stages.length ? (stages[event.index + 1] ?? '') : undefined;
+      set({ progress: { phase: 'warm-up', stage: event.stage, done: event.index + 1, total: event.total, elapsedMs: performance.now() - warmUpStart, ...(next === undefined ? {} : { next }) } });
+    };
+    await loaded.segment(WARM_UP_PICTURE, { ...runOptions(currentPlan()), onProgress });
     if (ticket !== loads) return;
     segmenter = loaded;
     set({ engineStatus: 'ready', progress: null });
@@ -168,8 +176,23 @@ function runOptions(plan: AttentionPlan) {
 }
 
 /** Reports each finished stage of a run in the status region. */
-function stageProgress(phase: 'warm-up' | 'segment'): (event: StageEvent) => void {
-  return (event) => set({ progress: { phase, stage: event.stage, done: event.index + 1, total: event.total } });
+function segmentProgress(event: StageEvent): void {
+  set({ progress: { phase: 'segment', stage: event.stage, done: event.index + 1, total: event.total } });
+}
+
+/**
+ * The stages a run counts, in order (the segmenter's onProgress events, `total` = 3 + layers;
+ * post-processing reports the last index again): what the warm-up compiles one after the other.
+ */
+export function stageNames(layers: number): string[] {
+  return ['backbone', 'pixel decoder', ...Array.from({ length: layers }, (_, i) => `kmax layer ${i + 1}`), 'final head'];
+}
+
+/** Time left in the warm-up, at the mean time per stage so far; null before the first stage is done and after the last. */
+export function warmUpEstimate(progress: { done: number; total: number; elapsedMs?: number }): string | null {
+  if (progress.done === 0 || progress.done >= progress.total || progress.elapsedMs === undefined) return null;
+  const seconds = Math.ceil(((progress.total - progress.done) * progress.elapsedMs) / progress.done / 1000);
+  return seconds < 120 ? `about ${seconds} s left` : `about ${Math.ceil(seconds / 60)} min left`;
 }
 
 /**
@@ -264,7 +287,7 @@ export async function runSegmentation(): Promise<void> {
   const plan = currentPlan();
   set({ engineStatus: 'running', engineError: null, progress: null });
   try {
-    const result = await segmenter.segment(image.pixels, { ...runOptions(plan), signal: controller.signal, onProgress: stageProgress('segment') });
+    const result = await segmenter.segment(image.pixels, { ...runOptions(plan), signal: controller.signal, onProgress: segmentProgress });
     if (controller.signal.aborted) return;
     set({ result, resultFor: image, resultPlan: plan, engineStatus: 'ready', progress: null, hiddenRegions: [], hoveredRegion: null, lastPostprocessMs: null });
   } catch (error) {
@@ -290,7 +313,7 @@ export async function compareAttention(): Promise<void> {
     for (const plan of plans) {
       const { result, resultFor, resultPlan } = get();
       const reusable = result !== null && resultFor === image && samePlan(resultPlan, plan);
-      results.push(reusable ? result : await client.segment(image.pixels, { ...runOptions(plan), onProgress: stageProgress('segment') }));
+      results.push(reusable ? result : await client.segment(image.pixels, { ...runOptions(plan), onProgress: segmentProgress }));
     }
     if (get().image !== image) return;
     const finalOf = (i: number) => results[i].layers?.find((l) => l.final);
@@ -393,11 +416,16 @@ const STATUS_WORDS: Record<AppState['engineStatus'], string> = {
   error: 'error',
 };
 
-/** The engine's progress in words: bytes for a download, the finished stage for a run. */
+/** The engine's progress in words: bytes for a download, the stage being compiled and the time left for a warm-up, the finished stage for a run. */
 export function progressLine(progress: EngineProgress): string {
   if (progress.phase === 'download') {
     if (progress.total === 0) return 'loading';
     return `downloading the model: ${megabytes(progress.loaded)} of ${megabytes(progress.total)} (${Math.round((100 * progress.loaded) / progress.total)}%)`;
+  }
+  if (progress.phase === 'warm-up' && progress.next !== undefined) {
+    const estimate = warmUpEstimate(progress);
+    const compiling = progress.next === '' ? 'finishing' : `compiling ${progress.next}`;
+    return `warming up shaders: ${compiling} (${progress.done} of ${progress.total} done${estimate === null ? '' : `, ${estimate}`})`;
   }
   const what = progress.phase === 'warm-up' ? 'warming up shaders' : 'segmenting';
   return `${what}: ${progress.stage} done (${progress.done} of ${progress.total})`;

@@ -38,7 +38,16 @@ export type EngineStatus = 'idle' | 'loading' | 'warming' | 'ready' | 'running' 
 /** What the engine is busy with: weight bytes arriving, or stages of a warm-up or real run finishing. */
 export type EngineProgress =
   | { readonly phase: 'download'; readonly loaded: number; readonly total: number }
-  | { readonly phase: 'warm-up' | 'segment'; readonly stage: string; readonly done: number; readonly total: number };
+  | {
+      readonly phase: 'warm-up' | 'segment';
+      /** The last finished stage ('' before the first). */
+      readonly stage: string;
+      readonly done: number;
+      readonly total: number;
+      /** Warm-up: the stage being compiled now, and ms from the start to the last finished stage (for an estimate). */
+      readonly next?: string;
+      readonly elapsedMs?: number;
+    };
 
 /** The engine: which model, its loading progress, the backend and what went wrong. */
 export interface ModelSlice {

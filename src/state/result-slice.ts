@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { AttentionMode, RgbImage, SegmentResult } from '../segmenter/types';
+import type { GroundTruthMap } from '../eval/layer-covering';
 import type { RunComparison } from '../viz';
 
 export interface LoadedImage {
@@ -7,6 +8,8 @@ export interface LoadedImage {
   readonly pixels: RgbImage;
   /** Set when the picture was scaled down before segmentation (over 50 MP). */
   readonly downscaledFrom?: readonly [number, number];
+  /** The ground truth a shipped sample comes with (COCO panoptic, at the picture's size). */
+  readonly truth?: GroundTruthMap;
 }
 
 /** The per-layer attention of one run, and how the UI names it. */

@@ -58,8 +58,19 @@ describe('app store', () => {
 
   it('says which stage of the warm-up or of a run has finished', () => {
     expect(actions.progressLine({ phase: 'warm-up', stage: 'backbone', done: 1, total: 9 })).toBe('warming up shaders: backbone done (1 of 9)');
+    expect(actions.progressLine({ phase: 'warm-up', stage: '', done: 0, total: 9, next: 'backbone', elapsedMs: 0 })).toBe('warming up shaders: compiling backbone (0 of 9 done)');
+    expect(actions.progressLine({ phase: 'warm-up', stage: 'pixel decoder', done: 2, total: 9, next: 'kmax layer 1', elapsedMs: 3000 })).toBe('warming up shaders: compiling kmax layer 1 (2 of 9 done, about 11 s left)');
+    expect(actions.progressLine({ phase: 'warm-up', stage: 'kmax layer 6', done: 8, total: 9, next: 'final head', elapsedMs: 80_000 })).toBe('warming up shaders: compiling final head (8 of 9 done, about 10 s left)');
+    expect(actions.progressLine({ phase: 'warm-up', stage: 'postprocess', done: 9, total: 9, next: '', elapsedMs: 95_000 })).toBe('warming up shaders: finishing (9 of 9 done)');
     expect(actions.progressLine({ phase: 'segment', stage: 'kmax layer 3', done: 5, total: 9 })).toBe('segmenting: kmax layer 3 done (5 of 9)');
     expect(actions.engineStatusLine({ backend: null, engineStatus: 'ready', modelName: null, progress: null })).toBe('choosing a backend · ready');
+  });
+
+  it('names the stages a warm-up compiles in the segmenter\'s order and estimates the time left from the mean stage time', () => {
+    expect(actions.stageNames(2)).toEqual(['backbone', 'pixel decoder', 'kmax layer 1', 'kmax layer 2', 'final head']);
+    expect(actions.warmUpEstimate({ done: 0, total: 11, elapsedMs: 0 })).toBeNull();
+    expect(actions.warmUpEstimate({ done: 3, total: 11, elapsedMs: 30_000 })).toBe('about 80 s left');
+    expect(actions.warmUpEstimate({ done: 1, total: 11, elapsedMs: 54_000 })).toBe('about 9 min left');
   });
 
   it('toggles regions and clears hidden ones only for a new result', () => {

@@ -6,13 +6,15 @@ import { saveFile } from './downloads';
 import { ImageCanvas } from './ImageCanvas';
 import { useLayerColouring } from './layer-colours';
 import { layerName } from './layer-name';
+import { layerCoverings } from './sample-truth';
 
 /** Longest side of a filmstrip frame. */
 const FRAME_SIDE = 150;
 
 /**
  * The paper's figure, live: every kMaX layer's pixel-to-cluster assignment and
- * the final result as small multiples over the photo, labelled, the one on show
+ * the final result as small multiples over the photo, labelled (with the
+ * covering of the ground truth where the sample ships one), the one on show
  * marked; a frame opens its layer in the main view.
  */
 export function Filmstrip() {
@@ -35,21 +37,25 @@ export function Filmstrip() {
       return panopticOverlay(small.photo, small.ids, colouring.segmentColours, { opacity: a, contours: false });
     });
   }, [coloured, result, photo, opacity]);
+  const coverings = useMemo(() => (result?.layers === undefined || photo?.truth === undefined ? null : layerCoverings(result.layers, photo.truth, photo.pixels)), [result, photo]);
   if (frames === null || result?.layers === undefined) return null;
   const layers = result.layers;
+  const details = layers.map((r, l) => {
+    const what = r.final ? `${result.panoptic.segments.length} segments` : `${r.clusterSizes.filter((n) => n > 0).length} clusters`;
+    return `stride ${r.stride} · ${what}${coverings === null ? '' : ` · covers ${Math.round(100 * coverings[l])}% of the ground truth`}`;
+  });
   return (
     <section className={stale ? 'panel filmstrip stale' : 'panel filmstrip'} aria-labelledby="filmstrip-title">
       <div className="panel-head">
         <h2 id="filmstrip-title">Layers{stale && ' (previous picture)'}</h2>
-        <button type="button" onClick={() => void saveFigure(frames, layers.map((r, l) => [layerName(l, count), r.final ? `stride ${r.stride}, ${result.panoptic.segments.length} segments` : `stride ${r.stride}, ${r.clusterSizes.filter((n) => n > 0).length} clusters`]))}>
+        <button type="button" onClick={() => void saveFigure(frames, layers.map((_, l) => [layerName(l, count), details[l]]))}>
           Download layers figure (PNG)
         </button>
       </div>
       <ol aria-label="Layers" className="frames">
         {layers.map((record, l) => {
           const name = layerName(l, count);
-          const clusters = record.clusterSizes.filter((n) => n > 0).length;
-          const detail = record.final ? `stride ${record.stride} · ${result.panoptic.segments.length} segments` : `stride ${record.stride} · ${clusters} clusters`;
+          const detail = details[l];
           return (
             <li key={record.layer}>
               <button type="button" className="frame" aria-pressed={l === layer} aria-label={`${name}: ${detail}`} onClick={() => setLayer(l)}>

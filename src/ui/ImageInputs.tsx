@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
+import type { GroundTruthMap } from '../eval/layer-covering';
 import { reportInputError, showImage } from '../state/actions';
 import { useAppStore } from '../state/store';
 import { decodeImage, videoFrame } from './decode-image';
+import { loadSampleTruth } from './sample-truth';
 
 /** Pictures bundled with the app, offered when the model brings none of its own. */
 const APP_SAMPLES = ['street.png', 'shapes.png', 'room.png'].map((file) => `${import.meta.env.BASE_URL}samples/${file}`);
@@ -13,10 +15,11 @@ function sampleName(url: string): string {
 }
 
 /** Decodes a picture from any source and hands it to the store; a broken file only sets a message. */
-export async function openBlob(blob: Blob, name: string): Promise<void> {
+export async function openBlob(blob: Blob, name: string, truth?: GroundTruthMap): Promise<void> {
   let image;
   try {
     image = await decodeImage(blob, name);
+    if (truth !== undefined && truth.width === image.pixels.width && truth.height === image.pixels.height) image = { ...image, truth };
   } catch (error) {
     reportInputError(error instanceof Error ? error.message : String(error));
     return;
@@ -45,13 +48,14 @@ function bringResultIntoView(): void {
 /** The first sample is opened once, when the first model is ready, so that a first visit starts with a result. */
 let openedFirstSample = false;
 
-/** Fetches a sample picture from this site and opens it under its file name. */
+/** Fetches a sample picture from this site and opens it under its file name, with the ground truth it ships. */
 async function openSample(url: string): Promise<void> {
   const name = url.split('/').pop() ?? url;
   try {
-    const response = await fetch(url);
+    // A missing or unreadable ground truth only means no covering in the filmstrip.
+    const [response, truth] = await Promise.all([fetch(url), loadSampleTruth(url).catch(() => undefined)]);
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    await openBlob(await response.blob(), name);
+    await openBlob(await response.blob(), name, truth);
   } catch (error) {
     reportInputError(`the sample "${name}" could not be fetched: ${error instanceof Error ? error.message : String(error)}`);
   }

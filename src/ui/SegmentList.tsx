@@ -1,10 +1,12 @@
 import { hoverRegion, layerCount, selectCluster, toggleRegion } from '../state/actions';
 import { useAppStore } from '../state/store';
 import { VIEW_MODES } from '../state/view-slice';
+import { legendRegions, pictureShare } from '../viz';
 import { labelledView } from './labelled-view';
 
 /**
- * The legend, list "Segments": one entry per region of the current view in its
+ * The legend, list "Segments": one entry per region of the current view (those
+ * printing 0.0% of the picture left out) in its
  * overlay colour, with a switch to show or hide it; pointing at an entry
  * highlights the region, and its button follows the region's cluster in the stage explorer.
  */
@@ -19,14 +21,19 @@ export function SegmentList() {
   const view = result === null ? null : labelledView(result, viewMode, classes, minScore);
   const total = result === null ? 1 : result.panoptic.width * result.panoptic.height;
   const title = VIEW_MODES.find((v) => v.mode === viewMode)?.label ?? viewMode;
+  const listed = view === null ? [] : legendRegions(view.regions, total);
+  const unlisted = view === null ? 0 : view.regions.length - listed.length;
   return (
     <section className="panel legend" aria-labelledby="segments-title">
       <h2 id="segments-title">Segments</h2>
       <p className="hint">
-        {view === null ? 'No result yet.' : `${view.regions.length} regions, ${title} view. Untick one to hide it; point at one to highlight it.`}
+        {view === null
+          ? 'No result yet.'
+          : `${listed.length} regions, ${title} view${unlisted > 0 ? ` (${unlisted} under 0.05% of the picture not listed)` : ''}. Untick one to hide it; point at one to highlight it.`}
       </p>
       <ul aria-label="Segments" className="segments" onMouseLeave={() => hoverRegion(null)}>
-        {view?.regions.map((r) => {
+        {view !== null &&
+          listed.map((r) => {
           const colour = `rgb(${view.colours[r.id * 3]}, ${view.colours[r.id * 3 + 1]}, ${view.colours[r.id * 3 + 2]})`;
           const shown = !hidden.includes(r.id);
           return (
@@ -36,7 +43,7 @@ export function SegmentList() {
               <span className="name">{r.name}</span>
               <span className="meta">
                 {r.score !== null && `${(r.score * 100).toFixed(0)}% · `}
-                {((100 * r.area) / total).toFixed(1)}% of picture
+                {pictureShare(r.area, total)}% of picture
               </span>
               {r.cluster !== null && (
                 <button

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClassInfo } from '../model/config';
-import { hideRegions, instanceView, numberSameClass, panopticView, semanticView } from './segment-views';
+import { hideRegions, instanceView, legendRegions, numberSameClass, pictureShare, panopticView, semanticView } from './segment-views';
 
 const classes: ClassInfo[] = [
   { id: 0, datasetId: 1, name: 'person', isThing: true, color: [220, 20, 60] },
@@ -63,5 +63,20 @@ describe('numberSameClass', () => {
     };
     expect(panopticView(panoptic, classes).regions.map((r) => r.name)).toEqual(['person 2', 'person 1', 'sky']);
     expect(numberSameClass([])).toEqual([]);
+  });
+});
+
+describe('legendRegions', () => {
+  const region = (id: number, area: number) => ({ id, classId: 1, name: `r${id}`, isThing: false, score: null, area, cluster: null });
+
+  it('leaves out regions whose printed share is 0.0%, keeps those that print 0.1%', () => {
+    // 10000 pixels: 4 px = 0.04% prints 0.0, 5 px = 0.05% prints 0.1, 1 px = 0.01%.
+    const regions = [region(1, 9990), region(2, 4), region(3, 5), region(4, 1)];
+    expect(legendRegions(regions, 10000).map((r) => r.id)).toEqual([1, 3]);
+    expect(regions.map((r) => pictureShare(r.area, 10000))).toEqual(['99.9', '0.0', '0.1', '0.0']);
+  });
+
+  it('keeps every region of a small picture (one pixel is a visible share)', () => {
+    expect(legendRegions([region(1, 3), region(2, 1)], 4).map((r) => r.id)).toEqual([1, 2]);
   });
 });

@@ -95,6 +95,16 @@ export function numberSameClass(regions: readonly Region[]): Region[] {
   return regions.map((r) => ((counts.get(r.classId) ?? 0) > 1 ? { ...r, name: `${r.name} ${numbers.get(r.id) ?? 0}` } : r));
 }
 
+/** A region's share of the picture as the legend prints it, in percent with one decimal. */
+export function pictureShare(area: number, totalPixels: number): string {
+  return ((100 * area) / totalPixels).toFixed(1);
+}
+
+/** The regions the legend lists: those whose printed share is not "0.0" (a few stray pixels would only be noise there). */
+export function legendRegions(regions: readonly Region[], totalPixels: number): Region[] {
+  return regions.filter((r) => pictureShare(r.area, totalPixels) !== '0.0');
+}
+
 /** The id map with hidden regions turned to 0, so the overlay shows the photo there (the input itself when nothing is hidden). */
 export function hideRegions(ids: Int32Array, hidden: ReadonlySet<number>): Int32Array {
   if (hidden.size === 0) return ids;

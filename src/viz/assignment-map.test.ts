@@ -1,8 +1,6 @@
-import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { assignmentToImage, clusterClassColours, topClasses } from './assignment-map';
 import { attentionHeatmap } from './heatmap';
-import { stageStrip, stageStripPng } from './stage-strip';
 
 const colours = new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255]);
 // 3x2 native grid with one padded column: valid 2x2.
@@ -24,18 +22,6 @@ describe('assignment drawing', () => {
     const probs = new Float32Array([0.1, 0.7, 0.2, 0.2, 0.1, 0.7]);
     expect([...clusterClassColours(probs, 2, colours)]).toEqual([0, 255, 0, 0, 0, 255]);
     expect(topClasses(probs, 2, 0, 2).map((c) => c.classId)).toEqual([1, 2]);
-  });
-
-  it('lays stages side by side at one height with nearest-neighbour scaling and exports a PNG', () => {
-    const strip = stageStrip([layer, { ...layer, assignment: new Int32Array([2, 2, 0, 2, 2, 0]) }], colours, 4);
-    expect([strip.width, strip.height]).toEqual([4 + 4 + 4, 4]);
-    const px = (x: number, y: number) => [...strip.data.subarray((y * strip.width + x) * 4, (y * strip.width + x) * 4 + 3)];
-    expect(px(1, 1)).toEqual([255, 0, 0]);
-    expect(px(2, 1)).toEqual([0, 255, 0]);
-    expect(px(5, 0)).toEqual([255, 255, 255]);
-    expect(px(8, 3)).toEqual([0, 0, 255]);
-    const png = PNG.sync.read(Buffer.from(stageStripPng([layer], colours, 4)));
-    expect([png.width, png.height]).toEqual([4, 4]);
   });
 
   it('draws a heat map scaled to the cluster maximum', () => {
