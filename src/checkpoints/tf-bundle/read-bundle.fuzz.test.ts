@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { snappyUncompress } from 'hyparquet';
 import protobuf from 'protobufjs/minimal';
 import { describe, it } from 'vitest';
 import { applyMutation, checkOutcome, FuzzTally, fuzzParameters, fuzzTimeout, mutatedFile, type Seed } from '../../test-utils/fuzz';
@@ -6,14 +7,27 @@ import { seedFile } from '../../test-utils/fuzz-seeds';
 import { CheckpointFormatError } from '../errors';
 import { crc32c, maskCrc } from './crc32c';
 import { readTfBundle } from './read-bundle';
+import { readSsTable } from './sstable';
 
 const isTyped = (e: unknown) => e instanceof CheckpointFormatError;
 
-const BUNDLES = ['small', 'r50tf-coco-4stage/ckpt-1', 'convnext-cityscapes-5stage/ckpt-1'].map((stem) => {
+// [index, data shard] stems; the Snappy indexes (blocks compressed by libsnappy) share the plain ones' data shards.
+const BUNDLES = (
+  [
+    ['small', 'small'],
+    ['r50tf-coco-4stage/ckpt-1', 'r50tf-coco-4stage/ckpt-1'],
+    ['convnext-cityscapes-5stage/ckpt-1', 'convnext-cityscapes-5stage/ckpt-1'],
+    ['small-snappy', 'small'],
+    ['r50tf-coco-4stage/snappy/ckpt-1', 'r50tf-coco-4stage/ckpt-1'],
+  ] as const
+).map(([stem, dataStem]) => {
   const index = seedFile(`src/checkpoints/tf-bundle/testdata/${stem}.index`);
-  const data = seedFile(`src/checkpoints/tf-bundle/testdata/${stem}.data-00000-of-00001`);
+  const data = seedFile(`src/checkpoints/tf-bundle/testdata/${dataStem}.data-00000-of-00001`);
   return { stem, index: { ...index, fields: blockFields(index.bytes) }, data };
 });
+
+/** A plain SSTable written by libleveldb with Snappy blocks: the table layer alone. */
+const LEVELDB = seedFile('src/checkpoints/tf-bundle/testdata/leveldb-snappy.ldb', (bytes) => blockFields(bytes));
 
 /**
  * [start, end) of every block (without its trailer) of an SSTable, read from the
@@ -28,7 +42,9 @@ function blockRanges(file: Uint8Array): [number, number][] {
   };
   const meta = handle(footer);
   const index = handle(footer);
-  const block = file.subarray(index[0], index[1]);
+  const stored = file.subarray(index[0], index[1]);
+  // A Snappy index block (compression type 1 after it) is walked decompressed.
+  const block = file[index[1]] === 1 ? unsnappy(stored) : stored;
   const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
   const entriesEnd = block.byteLength - 4 - 4 * view.getUint32(block.byteLength - 4, true);
   const reader = protobuf.Reader.create(block.subarray(0, entriesEnd));
@@ -42,6 +58,12 @@ function blockRanges(file: Uint8Array): [number, number][] {
     reader.pos += valueLength;
   }
   return [...data, meta, index];
+}
+
+function unsnappy(stored: Uint8Array): Uint8Array {
+  const out = new Uint8Array(protobuf.Reader.create(stored).uint32());
+  snappyUncompress(stored, out);
+  return out;
 }
 
 /** Offsets of the varints in every block handle and of every block's restart count: where a huge value matters. */
@@ -58,7 +80,8 @@ function withFreshCrcs(file: Uint8Array, ranges: readonly [number, number][]): U
 }
 
 const INDEX_SEEDS: Seed[] = BUNDLES.map((b) => b.index);
-const DATA_SEEDS: Seed[] = BUNDLES.map((b) => b.data);
+// The Snappy indexes share data shards with the plain ones: each shard once.
+const DATA_SEEDS: Seed[] = BUNDLES.map((b) => b.data).filter((d, i, all) => all.findIndex((o) => o.name === d.name) === i);
 const dataOf = (seed: string) => (BUNDLES.find((b) => b.index.name === seed) as (typeof BUNDLES)[number]).data.bytes;
 const indexOf = (seed: string) => (BUNDLES.find((b) => b.data.name === seed) as (typeof BUNDLES)[number]).index.bytes;
 
@@ -92,7 +115,40 @@ const inPlace = fc
     return { bundle, mutations: inside, index: withFreshCrcs(mutated, ranges), [fc.toStringMethod]: () => `${bundle.stem}.index with ${JSON.stringify(inside)} (CRCs recomputed)` };
   });
 
+const inPlaceLevelDb = fc
+  .array(
+    fc.oneof(
+      fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+      fc.record({ kind: fc.constant('byte' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+    ),
+    { minLength: 1, maxLength: 3 },
+  )
+  .map((mutations) => {
+    const ranges = blockRanges(LEVELDB.bytes);
+    const inside = mutations.map((m) => {
+      const [start, end] = ranges[m.at % ranges.length];
+      return { ...m, at: start + (Math.floor(m.at / ranges.length) % Math.max(1, end - start)) };
+    });
+    const mutated = inside.reduce((bytes, m) => applyMutation(bytes, m), LEVELDB.bytes);
+    return { mutations: inside, bytes: withFreshCrcs(mutated, ranges), [fc.toStringMethod]: () => `${LEVELDB.name} with ${JSON.stringify(inside)} (CRCs recomputed)` };
+  });
+
 describe('fuzz: TensorFlow SSTable index + tensor bundle', () => {
+  it(
+    'mutated LevelDB tables (Snappy blocks), raw and behind valid CRCs, end in entries or a CheckpointFormatError',
+    async () => {
+      const tally = new FuzzTally();
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(mutatedFile([LEVELDB]), inPlaceLevelDb), async (c) => {
+          tally.add(await checkOutcome({ byteLength: c.bytes.byteLength }, () => readSsTable(c.bytes), { isTyped }));
+        }),
+        fuzzParameters(),
+      );
+      console.log(tally.summary('leveldb sstable'));
+    },
+    fuzzTimeout(),
+  );
+
   it(
     'mutated .index files end in tensors or a CheckpointFormatError',
     async () => {
