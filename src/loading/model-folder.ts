@@ -188,9 +188,8 @@ export function manifestBytes(modelJson: ModelJson): number {
 
 /** Shard bytes (by file name) -> tfjs tensors keyed by name; float16 is dequantised. */
 export function decodeModelWeights(modelJson: ModelJson, shards: ReadonlyMap<string, Uint8Array>): Map<string, tf.Tensor> {
-  verifyShards(modelJson, shards);
-  const out = new Map<string, tf.Tensor>();
-  for (const group of modelJson.weightsManifest) {
+  // Missing and truncated shards are named as such before the hashes would call them corrupted.
+  const groups = modelJson.weightsManifest.map((group) => {
     const parts = group.paths.map((p) => {
       const bytes = shards.get(p);
       if (bytes === undefined) throw new ModelFormatError(`weight shard "${p}" is missing`);
@@ -203,6 +202,11 @@ export function decodeModelWeights(modelJson: ModelJson, shards: ReadonlyMap<str
         `weight shards ${group.paths.join(', ')} hold ${size} bytes but the manifest describes ${expected} (truncated or mismatched files)`,
       );
     }
+    return { group, parts, size };
+  });
+  verifyShards(modelJson, shards);
+  const out = new Map<string, tf.Tensor>();
+  for (const { group, parts, size } of groups) {
     const buffer = new Uint8Array(size);
     let offset = 0;
     for (const p of parts) {
