@@ -87,7 +87,7 @@ export function OverlayView() {
     }
     setPointer({ x: (point.x + 0.5) * scale, y: (point.y + 0.5) * scale });
     const id = display.ids[point.y * display.photo.width + point.x];
-    if (id !== hovered) hoverRegion(id === 0 ? null : id);
+    if (id !== hovered) hoverRegion(id <= 0 ? null : id); // void or a hidden region
   };
   const hoverAnchor = anchors.find((a) => a.id === hovered);
   const cardAt = pointer ?? (hoverAnchor === undefined ? null : { x: (hoverAnchor.x + 0.5) * scale, y: (hoverAnchor.y + 0.5) * scale });

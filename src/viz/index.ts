@@ -7,7 +7,7 @@ export { boundaries, highlightLayer, panopticOverlay, voidMark, type OverlayOpti
 export { encodePng } from './png';
 export { nearestSampling, rgbaImage, type ColourTable, type Pixels, type Rgb, type RgbaImage } from './raster';
 export { clusterEntropy, compareLayers, compareRuns, changedShare, meanConfidence, type LayerComparison, type Run, type RunComparison } from './run-comparison';
-export { hideRegions, instanceView, legendRegions, pictureShare, numberSameClass, panopticView, semanticView, type LabelledView, type Region } from './segment-views';
+export { HIDDEN_REGION, hideRegions, instanceView, legendRegions, pictureShare, numberSameClass, panopticView, semanticView, type LabelledView, type Region } from './segment-views';
 export { sampleForDisplay } from './display-sample';
 export { MIN_TRACE_IOU, slotHistory, slotsOfSegment, traceClusters, type ClusterTrace, type TraceGrid } from './cluster-tracing';
 export { stageOverlay, type ResizedSize, type StageGrid, type StageOverlay, type StageOverlayOptions } from './stage-overlay';

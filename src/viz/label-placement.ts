@@ -20,7 +20,7 @@ export function placeLabels(ids: Int32Array, width: number, height: number): Lab
   let next = 0;
   for (let start = 0; start < ids.length; start++) {
     const id = ids[start];
-    if (id === 0 || component[start] !== -1) continue;
+    if (id <= 0 || component[start] !== -1) continue; // void and hidden regions get no label
     const pixels: number[] = [];
     component[start] = next;
     stack.push(start);

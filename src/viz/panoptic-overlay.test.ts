@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { boundaries, panopticOverlay } from './panoptic-overlay';
+import { hideRegions } from './segment-views';
 
 const photo = { width: 3, height: 2, channels: 3 as const, data: new Uint8Array([10, 20, 30, 10, 20, 30, 10, 20, 30, 100, 100, 100, 100, 100, 100, 100, 100, 100]) };
 const ids = new Int32Array([0, 1, 1, 2, 2, 1]);
@@ -17,6 +18,13 @@ describe('panopticOverlay', () => {
   it('shows pure segment colours at opacity 1, so pixels map back to ids', () => {
     const out = panopticOverlay(photo, ids, colours, { opacity: 1, contours: false });
     for (let p = 1; p < 6; p++) expect([...out.data.subarray(p * 4, p * 4 + 3)]).toEqual([...colours.subarray(ids[p] * 3, ids[p] * 3 + 3)]);
+  });
+
+  it('shows the photo, unchanged, where the user hid a region, and still marks void', () => {
+    const out = panopticOverlay(photo, hideRegions(ids, new Set([1])), colours, { opacity: 1, contours: false });
+    for (const p of [1, 2, 5]) expect([...out.data.subarray(p * 4, p * 4 + 4)]).toEqual([...photo.data.subarray(p * 3, p * 3 + 3), 255]);
+    expect([...out.data.subarray(12, 15)]).toEqual([0, 0, 255]); // region 2 keeps its colour
+    expect([...out.data.subarray(0, 3)]).not.toEqual([10, 20, 30]); // void is marked, not the photo
   });
 
   it('draws white contours on both sides of every boundary only', () => {

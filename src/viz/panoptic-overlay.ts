@@ -1,5 +1,6 @@
 import type { ColourTable, Pixels, RgbaImage } from './raster';
 import { rgbaImage } from './raster';
+import { HIDDEN_REGION } from './segment-views';
 
 export interface OverlayOptions {
   /** 0 shows the photo, 1 only the segment colours. */
@@ -11,7 +12,7 @@ export interface OverlayOptions {
 /**
  * Blends segment colours over the photo: `round(photo·(1−a) + colour·a)` on
  * every pixel with a segment. Void (id 0, no segment) is marked, never shown as
- * the photo: `voidMark`. Contour pixels (a 4-neighbour below or right in
+ * the photo: `voidMark`; a hidden region (HIDDEN_REGION) shows the photo. Contour pixels (a 4-neighbour below or right in
  * another segment, either side) are white.
  */
 export function panopticOverlay(photo: Pixels, ids: Int32Array, colours: ColourTable, options: OverlayOptions): RgbaImage {
@@ -26,6 +27,11 @@ export function panopticOverlay(photo: Pixels, ids: Int32Array, colours: ColourT
     const id = ids[p];
     if (edge?.[p] === 1) {
       out.data.fill(255, dst, dst + 4);
+      continue;
+    }
+    if (id === HIDDEN_REGION) {
+      for (let c = 0; c < 3; c++) out.data[dst + c] = photo.data[src + c];
+      out.data[dst + 3] = 255;
       continue;
     }
     for (let c = 0; c < 3; c++) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClassInfo } from '../model/config';
-import { hideRegions, instanceView, legendRegions, numberSameClass, pictureShare, panopticView, semanticView } from './segment-views';
+import { HIDDEN_REGION, hideRegions, instanceView, legendRegions, numberSameClass, pictureShare, panopticView, semanticView } from './segment-views';
 
 const classes: ClassInfo[] = [
   { id: 0, datasetId: 1, name: 'person', isThing: true, color: [220, 20, 60] },
@@ -42,9 +42,9 @@ describe('instanceView', () => {
 });
 
 describe('hideRegions', () => {
-  it('turns hidden ids to 0 and returns the map itself when nothing is hidden', () => {
+  it('turns hidden ids to HIDDEN_REGION (not void) and returns the map itself when nothing is hidden', () => {
     const ids = new Int32Array([1, 2, 3, 2]);
-    expect([...hideRegions(ids, new Set([2]))]).toEqual([1, 0, 3, 0]);
+    expect([...hideRegions(ids, new Set([2]))]).toEqual([1, HIDDEN_REGION, 3, HIDDEN_REGION]);
     expect(hideRegions(ids, new Set())).toBe(ids);
   });
 });

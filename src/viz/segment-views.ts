@@ -105,8 +105,11 @@ export function legendRegions(regions: readonly Region[], totalPixels: number): 
   return regions.filter((r) => pictureShare(r.area, totalPixels) !== '0.0');
 }
 
-/** The id map with hidden regions turned to 0, so the overlay shows the photo there (the input itself when nothing is hidden). */
+/** Id of the pixels of regions the user hid: the overlay shows the photo there (void, id 0, stays marked). */
+export const HIDDEN_REGION = -1;
+
+/** The id map with hidden regions turned to HIDDEN_REGION (the input itself when nothing is hidden). */
 export function hideRegions(ids: Int32Array, hidden: ReadonlySet<number>): Int32Array {
   if (hidden.size === 0) return ids;
-  return ids.map((id) => (hidden.has(id) ? 0 : id));
+  return ids.map((id) => (hidden.has(id) ? HIDDEN_REGION : id));
 }
