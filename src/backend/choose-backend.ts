@@ -30,6 +30,8 @@ export type WasmBinary = 'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm
 export async function chooseBackend(options: ChooseBackendOptions = {}): Promise<BackendReport> {
   if (options.wasmPaths !== undefined) setWasmPaths(options.wasmPaths);
   if (options.wasmThreads !== undefined) setThreadsCount(options.wasmThreads);
+  // On a cross-origin isolated page tfjs picks its threaded wasm build by itself, whatever the count.
+  if (options.wasmThreads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   const order = options.order ?? BACKEND_ORDER;
   const skipped: SkippedBackend[] = [];
   for (const backend of order) {

@@ -15,8 +15,11 @@ import type { WorkerModelSource } from './protocol';
 // The wasm binaries are served by the app itself, never fetched from a CDN.
 const wasmPaths = { 'tfjs-backend-wasm.wasm': wasm, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd };
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-// wasm threads share memory, which browsers allow only on cross-origin isolated pages (COOP + COEP headers).
-const WASM_THREADS = scope.crossOriginIsolated ? Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1)) : 1;
+// One wasm thread, even on a cross-origin isolated page: tfjs-backend-wasm 4.22's threaded build
+// starts a pool of pthread workers from Blobs that run its (minified) main script, which fails
+// inside this Vite-bundled module worker ("ReferenceError: e is not defined" in each, and the
+// worker dies with "Uncaught [object ErrorEvent]").
+const WASM_THREADS = 1;
 
 const handler = new SegmenterWorkerHandler({
   post: (reply, transfer) => scope.postMessage(reply, transfer),
