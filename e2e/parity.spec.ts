@@ -46,7 +46,7 @@ interface Outputs {
 for (const { name: fixture, files } of FIXTURES) {
   test(`${fixture}: the network on WebGPU matches the PyTorch goldens`, async ({ app }) => {
     // Two or three attention modes, each compiling its shaders on SwiftShader (CPU): minutes on a busy machine.
-    test.setTimeout(fixture === MASKED.fixture ? 900_000 : 600_000);
+    test.setTimeout(fixture === MASKED.fixture ? 1_200_000 : 900_000);
     const { page } = app;
     await page.getByLabel('Checkpoint', { exact: true }).setInputFiles(files());
     const picker = page.getByRole('combobox', { name: 'Model' });
