@@ -1,3 +1,6 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runKmax } from '../run-in-process';
@@ -42,5 +45,28 @@ describe('kmax eval on the shipped demo model and its samples (with their ground
     const wrong = await runKmax('eval', '--model', repo('models/demo'), '--images', SAMPLES, '--panoptic-json', `${SAMPLES}/panoptic.json`, '--attention', 'mask');
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('--attention must be one of kmeans, softmax, masked, cluster-softmax, got "mask"');
+  });
+
+  it('without --attention a model runs with the attention it was trained with (model.json provenance)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kmax-eval-trained-'));
+    try {
+      await cp(repo('models/demo'), dir, { recursive: true });
+      const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as { provenance: Record<string, unknown> };
+      json.provenance.trainedAttention = 'softmax';
+      await writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
+      const run = async (model: string, ...flags: string[]): Promise<EvalReport> => {
+        const { code, stdout, stderr } = await runKmax('eval', '--model', model, '--images', SAMPLES, '--panoptic-json', `${SAMPLES}/panoptic.json`, '--json', ...flags);
+        expect(stderr).toBe('');
+        expect(code).toBe(0);
+        return JSON.parse(stdout) as EvalReport;
+      };
+      const [asTrained, softmax, shipped] = [await run(dir), await run(repo('models/demo'), '--attention', 'softmax'), await run(repo('models/demo'))];
+      expect(asTrained.attention).toBe('softmax');
+      expect(asTrained.all.pq).toBe(softmax.all.pq);
+      expect(shipped.attention).toBe('kmeans');
+      expect(shipped.all.pq).not.toBe(softmax.all.pq);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -9,10 +9,10 @@ import { assignmentCovering } from '../../src/eval/layer-covering';
 import { matchSegments, type PanopticQuality } from '../../src/eval/panoptic-quality';
 import { decodeImage } from '../image-io';
 import { parseNumber, requireValue, UsageError } from '../usage';
-import { openSegmenter, parseAttention } from './segment';
+import { attentionFor, openSegmenter, parseAttention } from './segment';
 
 export const EVAL_USAGE =
-  'kmax eval --model DIR --images DIR --panoptic-json FILE [--panoptic-dir DIR] [--attention kmeans|softmax|masked|cluster-softmax] ' +
+  'kmax eval --model DIR --images DIR --panoptic-json FILE [--panoptic-dir DIR] [--attention kmeans|softmax|masked|cluster-softmax (default: as the model was trained)] ' +
   '[--backend wasm|cpu] [--threads T] [--size N] [--limit N] [--min-pq X] [--json] [--shard K/N --partial OUT.json]\n' +
   '       kmax eval --merge PART.json... [--min-pq X] [--json]';
 
@@ -32,7 +32,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       images: { type: 'string' },
       'panoptic-json': { type: 'string' },
       'panoptic-dir': { type: 'string' },
-      attention: { type: 'string', default: 'kmeans' },
+      attention: { type: 'string' },
       backend: { type: 'string', default: 'wasm' },
       size: { type: 'string' },
       limit: { type: 'string' },
@@ -88,7 +88,7 @@ interface EvalValues {
   readonly images?: string;
   readonly 'panoptic-json'?: string;
   readonly 'panoptic-dir'?: string;
-  readonly attention: string;
+  readonly attention?: string;
   readonly backend: string;
   readonly size?: string;
   readonly limit?: string;
@@ -104,22 +104,18 @@ async function evaluate(values: EvalValues, shard: EvalShard): Promise<EvalParti
   const datasetBytes = await readFile(jsonFile);
   const dataset = JSON.parse(datasetBytes.toString('utf8')) as CocoPanopticJson;
   const images = groundTruthImages(dataset).slice(0, parseNumber(values.limit, '--limit'));
-  const attention = parseAttention(values.attention);
+  if (values.attention !== undefined) parseAttention(values.attention);
   const inputSize = parseNumber(values.size, '--size');
-  const partial = new EvalPartial(
-    {
-      modelSha256: bytesToHex(sha256(await readFile(path.join(modelDir, 'model.json')))),
-      attention,
-      inputSize: inputSize ?? null,
-      datasetSha256: bytesToHex(sha256(datasetBytes)),
-      images: images.length,
-    },
-    [shard],
-    dataset.categories.map((c) => ({ id: c.id, name: c.name, isThing: Boolean(c.isthing) })),
-  );
+  const modelSha256 = bytesToHex(sha256(await readFile(path.join(modelDir, 'model.json'))));
   const segmenter = await openSegmenter(modelDir, values.backend, parseNumber(values.threads, '--threads'));
-  const started = performance.now();
   try {
+    const attention = attentionFor(segmenter, values.attention);
+    const partial = new EvalPartial(
+      { modelSha256, attention, inputSize: inputSize ?? null, datasetSha256: bytesToHex(sha256(datasetBytes)), images: images.length },
+      [shard],
+      dataset.categories.map((c) => ({ id: c.id, name: c.name, isThing: Boolean(c.isthing) })),
+    );
+    const started = performance.now();
     for (const [i, gt] of images.entries()) {
       if (!inShard(i, shard)) continue;
       const image = await decodeImage(new Uint8Array(await readFile(path.join(imagesDir, gt.imageFile))), gt.imageFile);
@@ -129,11 +125,11 @@ async function evaluate(values: EvalValues, shard: EvalShard): Promise<EvalParti
       const prediction = { ids: result.panoptic.ids, segments: result.panoptic.segments.map((s) => ({ id: s.id, categoryId: s.categoryId })) };
       partial.addImage(gt.imageFile, matchSegments(truth, prediction), (result.layers ?? []).map((record) => assignmentCovering(record, truth)));
     }
+    partial.seconds = (performance.now() - started) / 1000;
+    return partial;
   } finally {
     segmenter.dispose();
   }
-  partial.seconds = (performance.now() - started) / 1000;
-  return partial;
 }
 
 async function readPartial(file: string): Promise<EvalPartial> {

@@ -11,7 +11,7 @@ import { selectNodeBackend, type NodeBackend } from '../node-backend';
 import { parseNumber, requireValue, UsageError } from '../usage';
 
 export const SEGMENT_USAGE =
-  'kmax segment IMAGE --model DIR --out DIR [--backend wasm|cpu|webgpu] [--threads T] [--size N] [--attention kmeans|softmax|masked|cluster-softmax] ' +
+  'kmax segment IMAGE --model DIR --out DIR [--backend wasm|cpu|webgpu] [--threads T] [--size N] [--attention kmeans|softmax|masked|cluster-softmax (default: as the model was trained)] ' +
   '[--class-threshold-thing X] [--class-threshold-stuff X] [--pixel-threshold X] [--overlap-threshold X] [--dump]';
 
 export const SEGMENT_OPTIONS = {
@@ -19,7 +19,7 @@ export const SEGMENT_OPTIONS = {
   out: { type: 'string' },
   backend: { type: 'string', default: 'wasm' },
   size: { type: 'string' },
-  attention: { type: 'string', default: 'kmeans' },
+  attention: { type: 'string' },
   'class-threshold-thing': { type: 'string' },
   'class-threshold-stuff': { type: 'string' },
   'pixel-threshold': { type: 'string' },
@@ -39,7 +39,7 @@ export async function segmentCommand(argv: string[]): Promise<number> {
     const size = parseNumber(values.size, '--size');
     const result = await segmenter.segment(image, {
       inputSize: size,
-      attention: parseAttention(values.attention),
+      attention: attentionFor(segmenter, values.attention),
       thresholds: thresholdOverrides(values),
       dump: values.dump,
     });
@@ -60,6 +60,11 @@ export async function openSegmenter(modelDir: string, backend: string, threads?:
   if (backend !== 'wasm' && backend !== 'cpu' && backend !== 'webgpu') throw new UsageError(`--backend must be wasm, cpu or webgpu, got "${backend}"`);
   await selectNodeBackend(backend as NodeBackend, threads);
   return loadSegmenter({ kind: 'files', files: await readModelDir(modelDir) });
+}
+
+/** The --attention given, else the one the model was trained with (model.json provenance), else kMaX's argmax. */
+export function attentionFor(segmenter: Segmenter, value: string | undefined): AttentionMode {
+  return value === undefined ? (segmenter.trainedAttention ?? 'kmeans') : parseAttention(value);
 }
 
 export function parseAttention(value: string, flag = '--attention'): AttentionMode {
