@@ -7,7 +7,8 @@ from the weights alone (configs/demo-model.json is one of the converter's preset
 file in the app would be), records the attention the checkpoint was trained with (--attention, the
 one given to train_demo; without it model.json says nothing, and the app marks no mode "as
 trained"), checks the folder stays within the 20 MB budget and
-writes a few scenes the model never saw (seed SAMPLE_SEED) into OUT/samples/: the pictures
+copies the run's training curve (RUN_DIR/curve.json, validation PQ and each layer's covering
+every few hundred steps) to OUT/training-curve.json for the app's curves plot, writes a few scenes the model never saw (seed SAMPLE_SEED) into OUT/samples/: the pictures
 as PNGs at the top (the app lists them) and their ground truth in COCO panoptic format
 (panoptic.json, panoptic/), which the layer-convergence test compares the layers with. They are
 rendered at the model's input size, as in training: the same kind of scene rendered at 257 px and
@@ -17,6 +18,7 @@ resized to 129 has other texture statistics, and the model scores PQ 60 on such 
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -50,6 +52,7 @@ def main() -> int:
     parser.add_argument("--out", default=os.path.join(ROOT, "models", "demo"))
     parser.add_argument("--float32", action="store_true", help="store float32 instead of float16")
     parser.add_argument("--samples", type=int, default=6, help="sample images for the app")
+    parser.add_argument("--curve", help="the run's curve.json (default: next to the checkpoint, if there)")
     parser.add_argument("--attention", choices=ATTENTION_MODES,
                         help="the cross-attention the checkpoint was trained with, recorded in model.json")
     args = parser.parse_args()
@@ -63,6 +66,12 @@ def main() -> int:
     subprocess.run(command, cwd=ROOT, check=True)
     if written_config(args.out) != config:
         print(f"FAIL: the converter did not detect {MODEL_CONFIG} from the weights")
+        return 1
+    curve = args.curve or os.path.join(os.path.dirname(os.path.abspath(args.checkpoint)), "curve.json")
+    if os.path.exists(curve):
+        shutil.copyfile(curve, os.path.join(args.out, "training-curve.json"))
+    elif args.curve is not None:
+        print(f"FAIL: no training curve at {curve}")
         return 1
     write_samples(os.path.join(args.out, "samples"), args.samples, config["inputSize"][0])
     size = folder_bytes(args.out)
