@@ -213,6 +213,15 @@ test('on a software (fallback) WebGPU adapter the automatic choice is measured, 
 });
 
 test('every picture problem gets its own message next to the picker; an SVG is rasterised and segmented', async ({ page }) => {
+  // Every text the "Picture decoding" status takes (a small picture decodes before a poll would see it).
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { decodeTexts: string[] }).decodeTexts = seen;
+    new MutationObserver(() => {
+      const text = document.querySelector('[role="status"][aria-label="Picture decoding"]')?.textContent;
+      if (text != null && seen[seen.length - 1] !== text) seen.push(text);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
   await openDemo(page);
   const picker = page.getByLabel('Image', { exact: true });
   const problem = page.getByRole('region', { name: 'Picture' }).getByRole('alert', { name: 'Picture problem' });
@@ -242,4 +251,9 @@ test('every picture problem gets its own message next to the picker; an SVG is r
   await expect(page.locator('figure[data-result-for="drawing.svg"]')).toBeVisible();
   await expect(problem).toHaveCount(0);
   await expect(page.getByRole('list', { name: 'Segments' }).getByRole('listitem').first()).toBeVisible();
+  // The status next to the picker said what was being decoded (the first sample, fetched; the drawing), and is gone.
+  const statuses = await page.evaluate(() => (window as unknown as { decodeTexts: string[] }).decodeTexts);
+  expect(statuses).toContain('decoding "synthetic-1.png" (129×129)…');
+  expect(statuses).toContain('rendering the drawing "drawing.svg"…');
+  await expect(page.getByRole('status', { name: 'Picture decoding' })).toHaveCount(0);
 });
