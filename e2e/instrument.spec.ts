@@ -1,4 +1,6 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
@@ -210,6 +212,27 @@ test('on a software (fallback) WebGPU adapter the automatic choice is measured, 
   // The measurement is kept: a reload reuses it.
   await page.reload();
   await expect(status.locator('.backend-reason')).toContainText('measured earlier on it');
+});
+
+test('on a cross-origin isolated page wasm runs one thread per core, says how many, and segments as one thread does', async ({ page }) => {
+  await openDemo(page);
+  const cores = await page.evaluate(() => (crossOriginIsolated ? navigator.hardwareConcurrency : 0));
+  // vite preview sends COOP/COEP; this machine has 2 cores.
+  expect(cores).toBeGreaterThan(1);
+  const status = page.getByRole('status', { name: 'Engine status' });
+  await expect(status).toHaveAttribute('data-backend', 'wasm');
+  await expect(status.locator('p').first()).toContainText(`wasm, ${cores} threads`);
+  const threaded = PNG.sync.read((await download(page, 'Download panoptic PNG')).bytes);
+  // The same picture through the CLI: Node's tfjs-backend-wasm, one thread.
+  const out = mkdtempSync(path.join(os.tmpdir(), 'kmax-one-thread-'));
+  const root = path.join(import.meta.dirname, '..');
+  execFileSync('node', ['bin/kmax.mjs', 'segment', 'models/demo/samples/synthetic-1.png', '--model', 'models/demo', '--backend', 'wasm', '--threads', '1', '--out', out], { cwd: root, stdio: 'pipe' });
+  const single = PNG.sync.read(readFileSync(path.join(out, 'panoptic.png')));
+  expect([threaded.width, threaded.height]).toEqual([single.width, single.height]);
+  const ids = panopticIds(threaded);
+  const reference = panopticIds(single);
+  expect(new Set(ids).size).toBeGreaterThan(2);
+  expect(ids.filter((id, p) => id !== reference[p]).length).toBe(0);
 });
 
 test('every picture problem gets its own message next to the picker; an SVG is rasterised and segmented', async ({ page }) => {
