@@ -181,6 +181,20 @@ test.describe('the app as an instrument (demo model)', () => {
     await openDemo(page);
     await shot(page, 'phone-main');
     await expect(page.getByRole('figure', { name: 'Main view' }).locator('canvas').first()).toBeInViewport();
+    // "Colour by" wraps: every choice, its label included, lies within the phone's width.
+    const colourBy = page.getByRole('radiogroup', { name: 'Colour clusters by' });
+    await colourBy.scrollIntoViewIfNeeded();
+    const choices = colourBy.locator('label');
+    expect(await choices.count()).toBeGreaterThan(1);
+    for (const choice of await choices.all()) {
+      const box = await choice.boundingBox();
+      expect(box, await choice.innerText()).not.toBeNull();
+      expect(box!.x, await choice.innerText()).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width, await choice.innerText()).toBeLessThanOrEqual(390);
+      await expect(choice.getByRole('radio')).toBeInViewport();
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.evaluate(() => window.scrollTo(0, 0));
     const sample = page.getByRole('group', { name: 'Sample images' }).getByRole('button', { name: 'Synthetic 2' });
     await sample.scrollIntoViewIfNeeded();
     await expect(page.getByRole('figure', { name: 'Main view' }).locator('canvas').first()).not.toBeInViewport();
