@@ -81,13 +81,14 @@ async function decodeInPage(page: Page, files: readonly { name: string; base64: 
 /** A message's kind for the tally: the file name and details in parentheses taken out. */
 const messageKind = (message: string) => message.replace(/^"[^"]*" /, '').replace(/ \(.*$|: .*$|;.*$/, '');
 
-test.beforeEach(async ({ page }) => {
+async function openApp(page: Page): Promise<void> {
   await page.goto('/?debug&model=tiny&backend=cpu');
   await expect(page.getByRole('status', { name: 'Engine status' })).toHaveAttribute('data-status', 'ready');
-});
+}
 
 test('mutated PNG, JPEG, GIF, WebP and BMP files end in pixels or a typed, readable error, in time', async ({ page }) => {
   test.setTimeout(fuzzTimeout(FUZZ_CASES, 400));
+  await openApp(page);
   const cases = fc.sample(mutatedFile(SEEDS), { numRuns: FUZZ_CASES, seed: FUZZ_SEED });
   const tally = new Map<string, number>();
   const started = Date.now();
@@ -121,6 +122,7 @@ test('mutated PNG, JPEG, GIF, WebP and BMP files end in pixels or a typed, reada
 });
 
 test('the decode path off the main thread: its statuses, its scaling, and each of its messages', async ({ page }) => {
+  await openApp(page);
   const outcome = (files: { name: string; base64: string }[]) => decodeInPage(page, files);
   const b64 = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64');
   // A 6000×4000 photo (made in the page) reports its size while it decodes, in the decode Worker.
@@ -175,4 +177,20 @@ test('the decode path off the main thread: its statuses, its scaling, and each o
   // An SVG is rasterised on the page's thread (no SVG decoding in a Worker), at its own size.
   const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><rect width="40" height="30" fill="#dc143c"/></svg>';
   expect(await outcome([{ name: 'drawing.svg', base64: b64(svg) }])).toMatchObject([{ kind: 'decoded', width: 40, height: 30, consistent: true }]);
+});
+
+test.describe('without the decode Worker', () => {
+  // Requests a Service Worker answers are not routed: none here.
+  test.use({ serviceWorkers: 'block' });
+
+  test('a decode Worker that cannot start fails the picture with a message, and the next picture starts a new one', async ({ page }) => {
+    await page.route(/decode-image\.worker-[^/]*\.js$/, (route) => route.abort());
+    await openApp(page);
+    const png = Buffer.from(readFileSync(path.join(SEEDS_DIR, 'seed.png'))).toString('base64');
+    const [ending] = await decodeInPage(page, [{ name: 'first.png', base64: png }]);
+    expect(ending).toMatchObject({ kind: 'error', name: 'ImageDecodeError' });
+    expect(ending.kind === 'error' && ending.message).toMatch(/^"first\.png" could not be decoded: the picture decoder stopped.*; try again, or a smaller picture$/);
+    await page.unroute(/decode-image\.worker-[^/]*\.js$/);
+    expect(await decodeInPage(page, [{ name: 'second.png', base64: png }])).toMatchObject([{ kind: 'decoded', width: 61, height: 37, consistent: true }]);
+  });
 });

@@ -32,7 +32,6 @@ export async function decodeRaster(blob: Blob, name: string, onStatus: (status: 
   const problem = diagnose(name, blob.size, head, tail);
   if (problem !== null) throw new ImageDecodeError(problem);
   const format = sniffFormat(head);
-  if (format === 'SVG') throw new ImageDecodeError(`"${name}" is an SVG drawing, which is rasterised in the page, not here`);
   onStatus(decodingStatus(name, blob.size, head));
   const couldNot = (error: unknown) => new ImageDecodeError(`"${name}" is a ${format} file the browser could not decode (${error instanceof Error ? error.message : String(error)}); it may be damaged`);
   let bitmap: ImageBitmap;

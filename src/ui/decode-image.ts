@@ -39,7 +39,7 @@ export async function decodeImage(blob: Blob, name: string, onStatus: (status: s
 /** The decode Worker, started on the first picture, and the requests it has not answered yet. */
 class DecodeWorker {
   private readonly worker = new Worker(new URL('./decode-image.worker.ts', import.meta.url), { type: 'module', name: 'kmax-decode' });
-  private readonly pending = new Map<number, { resolve: (image: LoadedImage) => void; reject: (error: Error) => void; onStatus: (status: string) => void }>();
+  private readonly pending = new Map<number, { name: string; resolve: (image: LoadedImage) => void; reject: (error: Error) => void; onStatus: (status: string) => void }>();
   private nextId = 0;
 
   constructor() {
@@ -51,11 +51,12 @@ class DecodeWorker {
       if (reply.kind === 'image') request.resolve(reply.image);
       else request.reject(reply.typed ? new ImageDecodeError(reply.message) : new Error(`the picture decoder failed: ${reply.message}`));
     };
-    // A crash (out of memory in a decoder) fails what was asked; the next picture gets a fresh Worker.
+    // A Worker that cannot start or dies fails what was asked; the next picture gets a fresh one.
     this.worker.onerror = (event) => {
       current = null;
       this.worker.terminate();
-      for (const { reject } of this.pending.values()) reject(new ImageDecodeError(`the picture decoder stopped (${event.message || 'out of memory?'}); try a smaller picture`));
+      const why = event.message ? ` (${event.message})` : '';
+      for (const { reject, name } of this.pending.values()) reject(new ImageDecodeError(`"${name}" could not be decoded: the picture decoder stopped${why}; try again, or a smaller picture`));
       this.pending.clear();
     };
   }
@@ -63,7 +64,7 @@ class DecodeWorker {
   decode(blob: Blob, name: string, onStatus: (status: string) => void): Promise<LoadedImage> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onStatus });
+      this.pending.set(id, { name, resolve, reject, onStatus });
       this.worker.postMessage({ id, blob, name } satisfies DecodeRequest);
     });
   }
