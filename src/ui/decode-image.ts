@@ -78,9 +78,9 @@ const SVG_DEFAULT_SIDE = 1024;
 
 /**
  * Rasterises an SVG drawing at its own size (or 1024 px when it has none) through an <img>,
- * which renders it without running its scripts. This stays on the page's thread: a Worker has no
- * <img>, and Chromium's createImageBitmap refuses SVG there (no document to lay the drawing out in),
- * so an SVG cannot be decoded off the main thread; drawings are small, their pixels are not.
+ * which renders it without running its scripts. This stays on the page's thread: Chromium's
+ * createImageBitmap refuses an SVG Blob, in a Worker as in the page ("The source image could not
+ * be decoded"), and a Worker has no <img>, so an SVG cannot be decoded off the main thread.
  */
 async function rasteriseSvg(blob: Blob, name: string): Promise<ImageBitmap> {
   const url = URL.createObjectURL(new Blob([blob], { type: 'image/svg+xml' }));
