@@ -133,6 +133,34 @@ function contentSecurityPolicy(): Plugin {
 }
 
 /**
+ * Two build-time fixes to tfjs-backend-wasm 4.22's threaded build, without which the page's wasm
+ * runs one thread (src/worker/segmenter.worker.ts asks for one per logical core):
+ * - It starts each pthread Worker from `factory.toString()` (its `mainScriptUrlOrBlob`), so that
+ *   function must use nothing from outside itself. It reads its closure's `_scriptDir` only under
+ *   `typeof _scriptDir !== "undefined"`, which the minifier, seeing the variable declared, folds
+ *   to `e!==void 0&&e`: "e is not defined" in every pthread Worker, and the segmenter Worker died
+ *   with it. Without the closure variable the test is a `typeof` of a global, false everywhere;
+ *   tfjs passes the script and .wasm URLs itself (mainScriptUrlOrBlob, locateFile).
+ * - Its C++ (backend.cc, init_with_threads_count) caps the pool at
+ *   emscripten_num_logical_cores() / 2, taking every core for two hyperthreads: on a machine
+ *   with navigator.hardwareConcurrency 2 (or 3) any count asked for became 1. The count the
+ *   browser gives is what may run at once, so the glue hands the C++ twice it, and the cap that
+ *   remains is the one asked for (and the 8 Workers the build pre-creates).
+ */
+function tfjsWasmThreads(): Plugin {
+  const closure = /var _scriptDir = typeof document[^\n]*\n\s*if \(typeof __filename !== 'undefined'\) _scriptDir = _scriptDir \|\| __filename;\n/;
+  const cores = 'function _emscripten_num_logical_cores(){if(ENVIRONMENT_IS_NODE)return require("os").cpus().length;return navigator["hardwareConcurrency"]}';
+  return {
+    name: 'kmax-tfjs-wasm-threads',
+    transform(code, id) {
+      if (!id.replaceAll('\\', '/').endsWith('tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js')) return null;
+      if (!closure.test(code) || !code.includes(cores)) throw new Error(`${id} is not tfjs-backend-wasm 4.22's threaded build: check how its pthread Workers start and how many it runs`);
+      return { code: code.replace(closure, '').replace(cores, cores.replace('return navigator["hardwareConcurrency"]', 'return 2*navigator["hardwareConcurrency"]')), map: null };
+    },
+  };
+}
+
+/**
  * Cross-origin isolation (COOP + COEP) lets tfjs-wasm run threads (SharedArrayBuffer); every
  * request of the app is same-origin, so `require-corp` blocks nothing. Static hosts should send
  * the same two headers (README, "Deploying").
@@ -144,7 +172,7 @@ export default defineConfig({
   base: './',
   plugins: [react(), serveModels(), contentSecurityPolicy(), offlineApp()],
   publicDir: 'public',
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,

@@ -1,4 +1,6 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
@@ -179,6 +181,20 @@ test.describe('the app as an instrument (demo model)', () => {
     await openDemo(page);
     await shot(page, 'phone-main');
     await expect(page.getByRole('figure', { name: 'Main view' }).locator('canvas').first()).toBeInViewport();
+    // "Colour by" wraps: every choice, its label included, lies within the phone's width.
+    const colourBy = page.getByRole('radiogroup', { name: 'Colour clusters by' });
+    await colourBy.scrollIntoViewIfNeeded();
+    const choices = colourBy.locator('label');
+    expect(await choices.count()).toBeGreaterThan(1);
+    for (const choice of await choices.all()) {
+      const box = await choice.boundingBox();
+      expect(box, await choice.innerText()).not.toBeNull();
+      expect(box!.x, await choice.innerText()).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width, await choice.innerText()).toBeLessThanOrEqual(390);
+      await expect(choice.getByRole('radio')).toBeInViewport();
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.evaluate(() => window.scrollTo(0, 0));
     const sample = page.getByRole('group', { name: 'Sample images' }).getByRole('button', { name: 'Synthetic 2' });
     await sample.scrollIntoViewIfNeeded();
     await expect(page.getByRole('figure', { name: 'Main view' }).locator('canvas').first()).not.toBeInViewport();
@@ -212,7 +228,38 @@ test('on a software (fallback) WebGPU adapter the automatic choice is measured, 
   await expect(status.locator('.backend-reason')).toContainText('measured earlier on it');
 });
 
+test('on a cross-origin isolated page wasm runs one thread per core, says how many, and segments as one thread does', async ({ page }) => {
+  await openDemo(page);
+  const cores = await page.evaluate(() => (crossOriginIsolated ? navigator.hardwareConcurrency : 0));
+  // vite preview sends COOP/COEP; this machine has 2 cores.
+  expect(cores).toBeGreaterThan(1);
+  const status = page.getByRole('status', { name: 'Engine status' });
+  await expect(status).toHaveAttribute('data-backend', 'wasm');
+  // One per logical core, up to the 8 pthread Workers tfjs-backend-wasm's build pre-creates.
+  await expect(status.locator('p').first()).toContainText(`wasm, ${Math.min(cores, 8)} threads`);
+  const threaded = PNG.sync.read((await download(page, 'Download panoptic PNG')).bytes);
+  // The same picture through the CLI: Node's tfjs-backend-wasm, one thread.
+  const out = mkdtempSync(path.join(os.tmpdir(), 'kmax-one-thread-'));
+  const root = path.join(import.meta.dirname, '..');
+  execFileSync('node', ['bin/kmax.mjs', 'segment', 'models/demo/samples/synthetic-1.png', '--model', 'models/demo', '--backend', 'wasm', '--threads', '1', '--out', out], { cwd: root, stdio: 'pipe' });
+  const single = PNG.sync.read(readFileSync(path.join(out, 'panoptic.png')));
+  expect([threaded.width, threaded.height]).toEqual([single.width, single.height]);
+  const ids = panopticIds(threaded);
+  const reference = panopticIds(single);
+  expect(new Set(ids).size).toBeGreaterThan(2);
+  expect(ids.filter((id, p) => id !== reference[p]).length).toBe(0);
+});
+
 test('every picture problem gets its own message next to the picker; an SVG is rasterised and segmented', async ({ page }) => {
+  // Every text the "Picture decoding" status takes (a small picture decodes before a poll would see it).
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { decodeTexts: string[] }).decodeTexts = seen;
+    new MutationObserver(() => {
+      const text = document.querySelector('[role="status"][aria-label="Picture decoding"]')?.textContent;
+      if (text != null && seen[seen.length - 1] !== text) seen.push(text);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
   await openDemo(page);
   const picker = page.getByLabel('Image', { exact: true });
   const problem = page.getByRole('region', { name: 'Picture' }).getByRole('alert', { name: 'Picture problem' });
@@ -242,4 +289,9 @@ test('every picture problem gets its own message next to the picker; an SVG is r
   await expect(page.locator('figure[data-result-for="drawing.svg"]')).toBeVisible();
   await expect(problem).toHaveCount(0);
   await expect(page.getByRole('list', { name: 'Segments' }).getByRole('listitem').first()).toBeVisible();
+  // The status next to the picker said what was being decoded (the first sample, fetched; the drawing), and is gone.
+  const statuses = await page.evaluate(() => (window as unknown as { decodeTexts: string[] }).decodeTexts);
+  expect(statuses).toContain('decoding "synthetic-1.png" (129×129)…');
+  expect(statuses).toContain('rendering the drawing "drawing.svg"…');
+  await expect(page.getByRole('status', { name: 'Picture decoding' })).toHaveCount(0);
 });

@@ -4,6 +4,7 @@ import { engine } from '../state/engine';
 import { useAppStore } from '../state/store';
 import { BackendPicker } from './BackendPicker';
 import { CheckpointInput, isCheckpointFileName } from './CheckpointInput';
+import { decodeImage } from './decode-image';
 import { ComparePanel } from './ComparePanel';
 import { EngineStatus } from './EngineStatus';
 import { Filmstrip } from './Filmstrip';
@@ -20,7 +21,7 @@ import { ViewControls } from './ViewControls';
 declare global {
   interface Window {
     /** Present with `?debug`: hooks for manual checks and the e2e tests. */
-    kmaxLens?: { loseDevice: typeof loseDevice; runNetwork: typeof runNetwork; sentRequests: () => readonly string[] };
+    kmaxLens?: { loseDevice: typeof loseDevice; runNetwork: typeof runNetwork; sentRequests: () => readonly string[]; decodeImage: typeof decodeImage };
   }
 }
 
@@ -30,7 +31,7 @@ export function App() {
   const [dragging, setDragging] = useState(false);
   useEffect(() => {
     const params = new URLSearchParams(location.search);
-    if (params.has('debug')) window.kmaxLens = { loseDevice, runNetwork, sentRequests: () => [...engine().sent] };
+    if (params.has('debug')) window.kmaxLens = { loseDevice, runNetwork, sentRequests: () => [...engine().sent], decodeImage };
     void startApp(import.meta.env.BASE_URL, params.get('model'), parseBackend(params.get('backend')));
   }, []);
   return (

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { create } from 'zustand';
 import type { GroundTruthMap } from '../eval/layer-covering';
 import { reportInputError, showImage } from '../state/actions';
 import { useAppStore } from '../state/store';
@@ -14,15 +15,25 @@ function sampleName(url: string): string {
   return stem.charAt(0).toUpperCase() + stem.slice(1);
 }
 
+/** What the decode Worker says about the picture being opened (null when none is); only the latest picture's. */
+const useDecodeStatus = create<{ status: string | null; openId: number }>(() => ({ status: null, openId: 0 }));
+
 /** Decodes a picture from any source and hands it to the store; a broken file only sets a message. */
 export async function openBlob(blob: Blob, name: string, truth?: GroundTruthMap): Promise<void> {
+  const openId = useDecodeStatus.getState().openId + 1;
+  const setStatus = (status: string | null) => {
+    if (useDecodeStatus.getState().openId === openId) useDecodeStatus.setState({ status });
+  };
+  useDecodeStatus.setState({ openId, status: `reading "${name}"…` });
   let image;
   try {
-    image = await decodeImage(blob, name);
+    image = await decodeImage(blob, name, setStatus);
     if (truth !== undefined && truth.width === image.pixels.width && truth.height === image.pixels.height) image = { ...image, truth };
   } catch (error) {
     reportInputError(error instanceof Error ? error.message : String(error));
     return;
+  } finally {
+    setStatus(null);
   }
   const run = showImage(image);
   bringResultIntoView();
@@ -97,6 +108,7 @@ export function ImageInputs() {
           }}
         />
       </label>
+      <DecodeStatus />
       <InputError />
       <p className="hint">…or drop a picture anywhere, or paste one (Ctrl+V). Pictures never leave this device.</p>
       <div className="samples" role="group" aria-label="Sample images">
@@ -151,6 +163,16 @@ function WebcamStill() {
       )}
       <video ref={video} hidden={stream === null} muted playsInline aria-label="Webcam preview" />
     </div>
+  );
+}
+
+/** What the picture being opened is going through (decoding a big photo can take seconds). */
+function DecodeStatus() {
+  const status = useDecodeStatus((s) => s.status);
+  return status === null ? null : (
+    <p className="hint" role="status" aria-label="Picture decoding">
+      {status}
+    </p>
   );
 }
 

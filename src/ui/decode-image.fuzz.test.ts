@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FUZZ_CASES, FUZZ_SEED } from '../test-utils/fuzz';
-import { fitPixelBudget, MAX_PIXELS } from './decode-image';
+import { fitPixelBudget, MAX_PIXELS } from './decode-image-raster';
 
 /**
  * The app decodes pictures with the browser's own decoder (createImageBitmap, not in

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitPixelBudget, MAX_PIXELS } from './decode-image';
+import { fitPixelBudget, MAX_PIXELS } from './decode-image-raster';
 
 describe('fitPixelBudget', () => {
   it('keeps pictures up to 50 MP as they are', () => {

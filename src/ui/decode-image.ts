@@ -1,47 +1,86 @@
 import type { LoadedImage } from '../state/result-slice';
-import { diagnose, MAX_FILE_BYTES, sniffFormat } from './image-format';
+import { bitmapPixels, fileEnds, ImageDecodeError } from './decode-image-raster';
+import { diagnose, sniffFormat } from './image-format';
 
-/** Pictures above this many pixels are scaled down before anything else touches them. */
-export const MAX_PIXELS = 50_000_000;
+export { ImageDecodeError } from './decode-image-raster';
 
-export class ImageDecodeError extends Error {
-  override readonly name = 'ImageDecodeError';
+/** A picture for the decode Worker (src/ui/decode-image.worker.ts). */
+export interface DecodeRequest {
+  readonly id: number;
+  readonly blob: Blob;
+  readonly name: string;
 }
+
+/** The decode Worker's answers: any number of statuses, then the image or an error. */
+export type DecodeReply =
+  | { readonly id: number; readonly kind: 'status'; readonly status: string }
+  | { readonly id: number; readonly kind: 'image'; readonly image: LoadedImage }
+  | { readonly id: number; readonly kind: 'error'; readonly typed: boolean; readonly message: string };
 
 /**
- * Decodes a picture in the page (never uploaded): EXIF orientation applied by
- * the browser, scaled to at most 50 MP, returned as RGBA pixels.
+ * Decodes a picture in this browser (never uploaded) to RGBA pixels, at most 50 MP, EXIF
+ * orientation applied. Raster formats are decoded in a Worker; `onStatus` hears what is going on
+ * ("decoding "photo.jpg" (6000×4000)…"). Bad files throw ImageDecodeError with a specific message.
  */
-export async function decodeImage(blob: Blob, name: string): Promise<LoadedImage> {
-  // The first and last bytes tell empty, too large, undecodable and truncated files apart.
-  const head = blob.size > MAX_FILE_BYTES ? new Uint8Array() : new Uint8Array(await blob.slice(0, 512).arrayBuffer());
-  const tail = blob.size > MAX_FILE_BYTES ? new Uint8Array() : new Uint8Array(await blob.slice(Math.max(0, blob.size - 64)).arrayBuffer());
+export async function decodeImage(blob: Blob, name: string, onStatus: (status: string) => void = () => {}): Promise<LoadedImage> {
+  const { head, tail } = await fileEnds(blob);
+  if (sniffFormat(head) !== 'SVG') return decoder().decode(blob, name, onStatus);
   const problem = diagnose(name, blob.size, head, tail);
   if (problem !== null) throw new ImageDecodeError(problem);
-  let bitmap: ImageBitmap;
+  onStatus(`rendering the drawing "${name}"…`);
+  const bitmap = await rasteriseSvg(blob, name);
   try {
-    bitmap = sniffFormat(head) === 'SVG' ? await rasteriseSvg(blob, name) : await createImageBitmap(blob, { imageOrientation: 'from-image' });
-  } catch (error) {
-    if (error instanceof ImageDecodeError) throw error;
-    throw new ImageDecodeError(`"${name}" is a ${sniffFormat(head)} file the browser could not decode (${error instanceof Error ? error.message : String(error)}); it may be damaged`);
-  }
-  const { width, height } = bitmap;
-  const target = fitPixelBudget(width, height, MAX_PIXELS);
-  if (target[0] !== width) {
+    return { name, pixels: bitmapPixels(bitmap) };
+  } finally {
     bitmap.close();
-    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', resizeWidth: target[0], resizeHeight: target[1], resizeQuality: 'high' });
   }
-  const pixels = bitmapPixels(bitmap);
-  bitmap.close();
-  return { name, pixels, ...(target[0] !== width ? { downscaledFrom: [width, height] as const } : {}) };
 }
+
+/** The decode Worker, started on the first picture, and the requests it has not answered yet. */
+class DecodeWorker {
+  private readonly worker = new Worker(new URL('./decode-image.worker.ts', import.meta.url), { type: 'module', name: 'kmax-decode' });
+  private readonly pending = new Map<number, { name: string; resolve: (image: LoadedImage) => void; reject: (error: Error) => void; onStatus: (status: string) => void }>();
+  private nextId = 0;
+
+  constructor() {
+    this.worker.onmessage = ({ data: reply }: MessageEvent<DecodeReply>) => {
+      const request = this.pending.get(reply.id);
+      if (request === undefined) return;
+      if (reply.kind === 'status') return request.onStatus(reply.status);
+      this.pending.delete(reply.id);
+      if (reply.kind === 'image') request.resolve(reply.image);
+      else request.reject(reply.typed ? new ImageDecodeError(reply.message) : new Error(`the picture decoder failed: ${reply.message}`));
+    };
+    // A Worker that cannot start or dies fails what was asked; the next picture gets a fresh one.
+    this.worker.onerror = (event) => {
+      current = null;
+      this.worker.terminate();
+      const why = event.message ? ` (${event.message})` : '';
+      for (const { reject, name } of this.pending.values()) reject(new ImageDecodeError(`"${name}" could not be decoded: the picture decoder stopped${why}; try again, or a smaller picture`));
+      this.pending.clear();
+    };
+  }
+
+  decode(blob: Blob, name: string, onStatus: (status: string) => void): Promise<LoadedImage> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { name, resolve, reject, onStatus });
+      this.worker.postMessage({ id, blob, name } satisfies DecodeRequest);
+    });
+  }
+}
+
+let current: DecodeWorker | null = null;
+const decoder = () => (current ??= new DecodeWorker());
 
 /** Side of an SVG drawing that states no size of its own. */
 const SVG_DEFAULT_SIDE = 1024;
 
 /**
- * Rasterises an SVG drawing at its own size (or 1024 px when it has none) through
- * an <img>, which renders it without running its scripts.
+ * Rasterises an SVG drawing at its own size (or 1024 px when it has none) through an <img>,
+ * which renders it without running its scripts. This stays on the page's thread: Chromium's
+ * createImageBitmap refuses an SVG Blob, in a Worker as in the page ("The source image could not
+ * be decoded"), and a Worker has no <img>, so an SVG cannot be decoded off the main thread.
  */
 async function rasteriseSvg(blob: Blob, name: string): Promise<ImageBitmap> {
   const url = URL.createObjectURL(new Blob([blob], { type: 'image/svg+xml' }));
@@ -67,16 +106,6 @@ async function rasteriseSvg(blob: Blob, name: string): Promise<ImageBitmap> {
   }
 }
 
-/** The largest size with the same aspect ratio and at most `budget` pixels (the size itself if it fits). */
-export function fitPixelBudget(width: number, height: number, budget: number): [number, number] {
-  if (width * height <= budget) return [width, height];
-  const scale = Math.sqrt(budget / (width * height));
-  const tall = Math.max(1, Math.floor(height * scale));
-  // A side clamped to one pixel must not push the other over the budget (either way round).
-  const w = Math.max(1, Math.min(Math.floor(width * scale), Math.floor(budget / tall)));
-  return [w, Math.max(1, Math.min(tall, Math.floor(budget / w)))];
-}
-
 /** A frame of a playing video (the webcam still). */
 export function videoFrame(video: HTMLVideoElement, name: string): LoadedImage {
   if (video.videoWidth === 0) throw new ImageDecodeError('the camera has not delivered a frame yet; try again');
@@ -86,13 +115,4 @@ export function videoFrame(video: HTMLVideoElement, name: string): LoadedImage {
   ctx.drawImage(video, 0, 0);
   const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
   return { name, pixels: { width: canvas.width, height: canvas.height, channels: 4, data } };
-}
-
-function bitmapPixels(bitmap: ImageBitmap): LoadedImage['pixels'] {
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const ctx = canvas.getContext('2d');
-  if (ctx === null) throw new ImageDecodeError('this browser cannot draw to a 2D canvas');
-  ctx.drawImage(bitmap, 0, 0);
-  const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
-  return { width: bitmap.width, height: bitmap.height, channels: 4, data };
 }

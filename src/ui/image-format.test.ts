@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { diagnose, endsComplete, pngSize, sniffFormat } from './image-format';
+import { declaredSize, diagnose, endsComplete, sniffFormat } from './image-format';
 
 const bytes = (...parts: (number[] | string)[]) => Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...p].map((c) => c.charCodeAt(0)) : p)));
 const PNG_HEAD = (w: number, h: number) => bytes([0x89], 'PNG\r\n', [0x1a, 0x0a, 0, 0, 0, 13], 'IHDR', [w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255, h >>> 24, (h >>> 16) & 255, (h >>> 8) & 255, h & 255]);
@@ -16,11 +18,24 @@ describe('sniffFormat', () => {
     expect(sniffFormat(bytes('hello'))).toBe('unknown');
   });
   it('reads a PNG size and checks how files end', () => {
-    expect(pngSize(PNG_HEAD(40000, 30000))).toEqual([40000, 30000]);
+    expect(declaredSize(PNG_HEAD(40000, 30000))).toEqual([40000, 30000]);
     expect(endsComplete('PNG', PNG_TAIL)).toBe(true);
     expect(endsComplete('PNG', PNG_HEAD(4, 4))).toBe(false);
     expect(endsComplete('JPEG', bytes([1, 2, 0xff, 0xd9, 0, 0]))).toBe(true);
     expect(endsComplete('JPEG', bytes([1, 2, 3, 4]))).toBe(false);
+  });
+});
+
+describe('declaredSize', () => {
+  // Files written by PIL (e2e/fixtures/decode-seeds), all 61×37; the JPEG carries EXIF before its frame header.
+  const seed = (file: string) => new Uint8Array(readFileSync(path.join(import.meta.dirname, '..', '..', 'e2e', 'fixtures', 'decode-seeds', file)));
+  it.each(['seed.png', 'seed.jpg', 'seed.gif', 'seed.webp', 'seed-lossless.webp', 'seed.bmp'])('reads the size %s declares', (file) => {
+    expect(declaredSize(seed(file))).toEqual([61, 37]);
+  });
+  it('gives null where the head stops before the size', () => {
+    expect(declaredSize(seed('seed.jpg').subarray(0, 40))).toBeNull();
+    expect(declaredSize(seed('seed.png').subarray(0, 20))).toBeNull();
+    expect(declaredSize(bytes('hello'))).toBeNull();
   });
 });
 
@@ -33,5 +48,7 @@ describe('diagnose', () => {
     expect(diagnose('cut.png', 1000, PNG_HEAD(4, 4), PNG_HEAD(4, 4))).toMatch(/is a truncated PNG/);
     expect(diagnose('x.txt', 5, bytes('hello'), bytes('hello'))).toMatch(/is not an image this app knows/);
     expect(diagnose('ok.png', 1000, PNG_HEAD(4, 4), PNG_TAIL)).toBeNull();
+    // A GIF's logical screen of 65535×65535 is refused before any decoding.
+    expect(diagnose('big.gif', 1000, bytes('GIF89a', [0xff, 0xff, 0xff, 0xff]), bytes([0x3b]))).toMatch(/"big\.gif" is too large to decode: 65535×65535 pixels \(4295 MP\)/);
   });
 });

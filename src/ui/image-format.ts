@@ -31,11 +31,58 @@ export function sniffFormat(head: Uint8Array): SniffedFormat {
   return 'unknown';
 }
 
-/** Width and height from a PNG header (IHDR), or null. */
-export function pngSize(head: Uint8Array): [number, number] | null {
-  if (sniffFormat(head) !== 'PNG' || head.length < 24 || ascii(head, 12, 16) !== 'IHDR') return null;
+/** Bytes read from the start of a file to sniff it and find its declared size (a JPEG's frame header may follow 64 KB of EXIF). */
+export const HEAD_BYTES = 128 * 1024;
+
+/**
+ * Width and height as the file's header declares them (PNG IHDR, GIF screen, BMP info header,
+ * WebP VP8/VP8L/VP8X, JPEG start-of-frame), or null where the head does not say.
+ */
+export function declaredSize(head: Uint8Array): [number, number] | null {
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  return [view.getUint32(16), view.getUint32(20)];
+  const has = (end: number) => head.length >= end;
+  switch (sniffFormat(head)) {
+    case 'PNG':
+      return has(24) && ascii(head, 12, 16) === 'IHDR' ? [view.getUint32(16), view.getUint32(20)] : null;
+    case 'GIF':
+      return has(10) ? [view.getUint16(6, true), view.getUint16(8, true)] : null;
+    case 'BMP':
+      // A negative height is a top-down bitmap.
+      return has(26) ? [Math.abs(view.getInt32(18, true)), Math.abs(view.getInt32(22, true))] : null;
+    case 'WebP':
+      return webpSize(head, view);
+    case 'JPEG':
+      return jpegSize(head, view);
+    default:
+      return null;
+  }
+}
+
+function webpSize(head: Uint8Array, view: DataView): [number, number] | null {
+  if (head.length < 30) return null;
+  const chunk = ascii(head, 12, 16);
+  if (chunk === 'VP8 ') return [view.getUint16(26, true) & 0x3fff, view.getUint16(28, true) & 0x3fff];
+  if (chunk === 'VP8L') {
+    const bits = view.getUint32(21, true);
+    return [(bits & 0x3fff) + 1, ((bits >>> 14) & 0x3fff) + 1];
+  }
+  if (chunk === 'VP8X') return [1 + (head[24] | (head[25] << 8) | (head[26] << 16)), 1 + (head[27] | (head[28] << 8) | (head[29] << 16))];
+  return null;
+}
+
+/** Walks the JPEG's marker segments to its start-of-frame (SOF0..SOF15 but DHT, JPG and DAC). */
+function jpegSize(head: Uint8Array, view: DataView): [number, number] | null {
+  let at = 2;
+  while (at + 9 <= head.length && head[at] === 0xff) {
+    const marker = head[at + 1];
+    if (marker === 0xff) {
+      at++;
+      continue;
+    }
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return [view.getUint16(at + 7), view.getUint16(at + 5)];
+    at += 2 + view.getUint16(at + 2);
+  }
+  return null;
 }
 
 /** Whether the file's last bytes end the image as its format requires (PNG: an IEND chunk; JPEG: the EOI marker). */
@@ -58,7 +105,7 @@ export function diagnose(name: string, size: number, head: Uint8Array, tail: Uin
   if (size === 0) return `"${name}" is empty (0 bytes)`;
   if (size > MAX_FILE_BYTES) return `"${name}" is too large: ${Math.round(size / 2 ** 20)} MB, over the ${MAX_FILE_BYTES / 2 ** 20} MB limit for a picture`;
   const format = sniffFormat(head);
-  const dims = pngSize(head);
+  const dims = declaredSize(head);
   if (dims !== null && dims[0] * dims[1] > MAX_DECODED_PIXELS) {
     return `"${name}" is too large to decode: ${dims[0]}×${dims[1]} pixels (${Math.round((dims[0] * dims[1]) / 1e6)} MP), over the ${MAX_DECODED_PIXELS / 1e6} MP limit`;
   }

@@ -15,11 +15,10 @@ import type { WorkerModelSource } from './protocol';
 // The wasm binaries are served by the app itself, never fetched from a CDN.
 const wasmPaths = { 'tfjs-backend-wasm.wasm': wasm, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd };
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-// One wasm thread, even on a cross-origin isolated page: tfjs-backend-wasm 4.22's threaded build
-// starts a pool of pthread workers from Blobs that run its (minified) main script, which fails
-// inside this Vite-bundled module worker ("ReferenceError: e is not defined" in each, and the
-// worker dies with "Uncaught [object ErrorEvent]").
-const WASM_THREADS = 1;
+// wasm threads need SharedArrayBuffer, so a cross-origin isolated page (the app's servers send
+// COOP/COEP); one per core there. The pthread Workers start from a copy of tfjs's factory
+// function, which the build keeps self-contained and lets the count asked for through (vite.config.ts, tfjsWasmThreads).
+const WASM_THREADS = scope.crossOriginIsolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1;
 
 const handler = new SegmenterWorkerHandler({
   post: (reply, transfer) => scope.postMessage(reply, transfer),
