@@ -3,6 +3,7 @@ import { encodePng as encodePixels } from '../src/viz/png';
 import jpeg from 'jpeg-js';
 import exifr from 'exifr';
 import type { RgbImage } from '../src/segmenter/types';
+import { declaredSize } from '../src/ui/image-format';
 
 export class ImageDecodeError extends Error {
   override readonly name = 'ImageDecodeError';
@@ -70,7 +71,19 @@ function decodePng(bytes: Uint8Array, name: string): RgbImage {
   return { width: png.width, height: png.height, channels: 4, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
 }
 
+/**
+ * A Huffman-coded JPEG spends at least one bit on each 8x8 block's DC coefficient of its
+ * full-resolution component (DC values are never run-length coded), so it holds at most
+ * 512 pixels per byte. jpeg-js allocates the declared frame before reading the scans: a few
+ * bytes declaring a large frame would cost seconds and hundreds of MB.
+ */
+const JPEG_MAX_PIXELS_PER_BYTE = 512;
+
 function decodeJpeg(bytes: Uint8Array, name: string): RgbImage {
+  const declared = declaredSize(bytes);
+  if (declared !== null && declared[0] * declared[1] > JPEG_MAX_PIXELS_PER_BYTE * bytes.byteLength) {
+    throw new ImageDecodeError(`${name} is a broken JPEG: its header declares ${declared[0]}x${declared[1]} pixels, more than its ${bytes.byteLength} bytes can hold (truncated or damaged?)`);
+  }
   try {
     const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 2048, maxResolutionInMP: MAX_PIXELS / 1e6 });
     checkSize(img.width, img.height, name);

@@ -162,9 +162,11 @@ function checkGroup(group: unknown, where: string, names: Set<string>): void {
     if (typeof w !== 'object' || w === null || typeof w.name !== 'string') throw new ModelFormatError(`${where}: weight ${name} has no name`);
     if (names.has(w.name)) throw new ModelFormatError(`${where}: weight ${name} appears twice`);
     names.add(w.name);
+    if (w.shape === undefined) throw new ModelFormatError(`${where}: weight ${name} has no shape`);
     if (!Array.isArray(w.shape) || !w.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || !Number.isSafeInteger(w.shape.reduce((a, b) => a * b, 1) * 4)) {
       throw new ModelFormatError(`${where}: weight ${name} has an invalid shape ${JSON.stringify(w.shape)}`);
     }
+    if (w.dtype === undefined) throw new ModelFormatError(`${where}: weight ${name} has no dtype`);
     if (typeof w.dtype !== 'string' || !WEIGHT_DTYPES.has(w.dtype)) throw new ModelFormatError(`${where}: weight ${name} has an unsupported dtype ${JSON.stringify(w.dtype)}`);
     const quantization = w.quantization as { dtype?: unknown } | undefined;
     if (quantization !== undefined && (typeof quantization !== 'object' || quantization === null || quantization.dtype !== 'float16' || w.dtype !== 'float32')) {

@@ -41,8 +41,12 @@ export interface FuzzCase {
   readonly bytes: Uint8Array;
 }
 
-/** Positions are fractions of the file size so one arbitrary fits every seed. */
-const fraction = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
+/**
+ * Positions are fractions of the file size so one arbitrary fits every seed. Uniform over
+ * [0, 1): fc.double draws evenly over float bit patterns, which put 93% of positions in the
+ * file's first thousandth (the magic number), and fast-check's size bias would too.
+ */
+const fraction = fc.noBias(fc.nat({ max: 2 ** 32 - 1 })).map((n) => n / 2 ** 32);
 
 const mutationShape = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('flip' as const), at: fraction, bit: fc.integer({ min: 0, max: 7 }) }) },

@@ -28,6 +28,11 @@ describe('readNpy', () => {
     expect(Array.from(v3.data as Float32Array)).toEqual([0, 1, 2, 3]);
   });
 
+  it('a v2 file cut inside its 4-byte header length is truncated, not a RangeError', () => {
+    expect(() => readNpy(fixture('f4_v2.npy').subarray(0, 10))).toThrow('.npy file ends inside its header length (truncated?)');
+    expect(() => readNpy(fixture('f4_v2.npy').subarray(0, 11))).toThrow('.npy file ends inside its header length (truncated?)');
+  });
+
   it('reads int64, int32, float16, uint8, bool and 0-d arrays', () => {
     const i8 = readNpy(fixture('i8.npy'));
     expect(i8.dtype).toBe('int64');

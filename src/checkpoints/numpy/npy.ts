@@ -30,6 +30,7 @@ export function readNpy(bytes: Uint8Array): RawTensor {
     headerLength = view.getUint16(8, true);
   } else if (major === 2 || major === 3) {
     headerStart = 12;
+    if (bytes.byteLength < headerStart) throw new CheckpointFormatError('.npy file ends inside its header length (truncated?)');
     headerLength = view.getUint32(8, true);
   } else {
     throw new CheckpointFormatError(`unsupported .npy version ${major}.${bytes[7]}`);
