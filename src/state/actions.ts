@@ -2,7 +2,7 @@ import { BACKEND_ORDER, describeBackend, type BackendName } from '../backend/bac
 import type { BackendBenchmark } from '../backend/software-adapter';
 import { megabytes, openModelStore, type StoredModel } from '../loading/model-store';
 import type { KMaXConfig } from '../model/config';
-import type { AttentionMode, SegmentResult, StageEvent } from '../segmenter/types';
+import { ATTENTION_MODES, type AttentionMode, type SegmentResult, type StageEvent } from '../segmenter/types';
 import { compareRuns } from '../viz';
 import { CancelledError } from '../worker/errors';
 import type { WorkerSegmenterClient } from '../worker/client';
@@ -33,6 +33,7 @@ interface ManifestEntry {
   readonly path: string;
   /** Sample pictures under models/, e.g. "demo/samples/street.png". */
   readonly samples?: readonly string[];
+  readonly trainedAttention?: string;
 }
 
 /** The backend asked for with `?backend=` (the "Backend" select), or null for the automatic choice. */
@@ -55,6 +56,11 @@ export function parseBackend(value: string | null): BackendName | null {
   return BACKEND_ORDER.find((b) => b === value) ?? null;
 }
 
+function trainedAttentionOf(value: string | undefined): { trainedAttention?: AttentionMode } {
+  const mode = ATTENTION_MODES.find((m) => m === value);
+  return mode === undefined ? {} : { trainedAttention: mode };
+}
+
 /** Reads the served model list, picks the remembered (or `?model=`) model and loads it; `backend` forces a backend (null: automatic). */
 export async function startApp(base: string, requested: string | null, backend: BackendName | null = null): Promise<void> {
   requestedBackend = backend;
@@ -69,6 +75,7 @@ export async function startApp(base: string, requested: string | null, backend: 
         name: m.name,
         url: `${base}models/${m.path}`,
         samples: (m.samples ?? []).map((s) => `${base}models/${s}`),
+        ...trainedAttentionOf(m.trainedAttention),
       }));
     }
   } catch {
