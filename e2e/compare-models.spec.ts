@@ -77,7 +77,7 @@ test('two models in Compare: the argmax-trained demo against the softmax-trained
   test.setTimeout(600_000);
   const { page } = app;
   const status = page.getByRole('status', { name: 'Engine status' });
-  const picker = page.getByRole('combobox', { name: 'Model' });
+  const picker = page.getByRole('combobox', { name: 'Model', exact: true });
   await expect(picker.locator('option[value="demo-softmax"]')).toHaveText('demo-softmax — trained with spatial softmax');
   await expect(picker.locator('option[value="demo"]')).toHaveText('demo — trained with argmax (k-means)');
   await picker.selectOption('demo');
@@ -85,7 +85,7 @@ test('two models in Compare: the argmax-trained demo against the softmax-trained
   await page.getByRole('group', { name: 'Sample images' }).getByRole('button').first().click();
   await app.waitForResult('synthetic-1.png');
 
-  const second = page.getByRole('combobox', { name: 'Second model' });
+  const second = page.getByRole('combobox', { name: 'Compare against' });
   await expect(second.locator('option[value="demo"]')).toHaveCount(0);
   await second.selectOption('demo-softmax');
   await page.getByRole('button', { name: 'Run both models' }).click();

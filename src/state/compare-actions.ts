@@ -93,7 +93,7 @@ function comparison(
   const numbers = compareRuns({ panoptic: a.panoptic, final: finalOf(a) }, { panoptic: b.panoptic, final: finalOf(b) });
   const openedAt = a.layers === undefined || b.layers === undefined ? layerCount(configs[0]) : firstDifferingLayer(a.layers, b.layers, { pairClusters: twoModels });
   const explained = (i: 0 | 1) => ({ panoptic: results[i].panoptic, resized: resized[i], ...withFinal(finalOf(results[i])) });
-  return { plans, results, numbers, configs, classes, resized, openedAt, vanished: vanishedSegments(explained(0), explained(1)) };
+  return { plans, results, numbers, classes, resized, openedAt, vanished: vanishedSegments(explained(0), explained(1)) };
 }
 
 const withFinal = <T>(final: T | undefined): { final?: T } => (final === undefined ? {} : { final });

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { ClassInfo, KMaXConfig } from '../model/config';
+import type { ClassInfo } from '../model/config';
 import type { AttentionMode, RgbImage, SegmentResult } from '../segmenter/types';
 import type { GroundTruthMap } from '../eval/layer-covering';
 import type { ResizedSize, RunComparison, VanishedSegment } from '../viz';
@@ -38,8 +38,7 @@ export interface Comparison {
   readonly plans: readonly [AttentionPlan, AttentionPlan];
   readonly results: readonly [SegmentResult, SegmentResult];
   readonly numbers: RunComparison;
-  /** Each run's model configuration and classes (the same twice unless two models are compared). */
-  readonly configs: readonly [KMaXConfig, KMaXConfig];
+  /** Each run's classes (the same twice unless two models are compared). */
   readonly classes: readonly [readonly ClassInfo[], readonly ClassInfo[]];
   /** Where the photo sits in each run's network input. */
   readonly resized: readonly [ResizedSize, ResizedSize];

@@ -17,8 +17,8 @@ export function CompareModels() {
   return (
     <div className="compare-models" role="group" aria-label="Two models">
       <label className="field inline">
-        <span>Second model</span>
-        <select aria-label="Second model" value={chosen?.id ?? ''} onChange={(e) => setChoice(e.target.value)}>
+        <span>Compare against</span>
+        <select aria-label="Compare against" value={chosen?.id ?? ''} onChange={(e) => setChoice(e.target.value)}>
           {others.map((m) => (
             <option key={m.id} value={m.id}>
               {modelOptionText(m.name, m.trainedAttention)}

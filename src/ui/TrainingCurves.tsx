@@ -56,6 +56,7 @@ export function TrainingCurves({ curves, models, problems }: { curves: readonly 
             <li key={c.id} className={compared.has(c.id) ? 'compared' : undefined}>
               <span className="swatch" style={{ background: attentionColour(c.attention) }} aria-hidden="true" />
               {c.name}: {c.attention === null ? 'attention not recorded' : TRAINED_WITH[c.attention]}, PQ {last.pq.toFixed(3)} at step {last.step}
+              {c.images === null ? '' : ` (on ${c.images} validation scenes)`}
               {compared.has(c.id) ? ' (compared)' : ''}
             </li>
           );
