@@ -33,7 +33,7 @@ export interface VanishedSegment {
  */
 export function vanishedSegments(a: ExplainedRun, b: ExplainedRun): VanishedSegment[] {
   const ab = pairIds(a.panoptic.ids, b.panoptic.ids, { voidId: 0 }).pairs;
-  const ba = pairIds(b.panoptic.ids, a.panoptic.ids, { voidId: 0 }).pairs;
+  const ba = new Map([...ab].map(([x, y]) => [y, x]));
   const out: VanishedSegment[] = [];
   for (const [run, own, other, pairs] of [
     [0, a, b, ab],
