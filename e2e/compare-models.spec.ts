@@ -98,6 +98,11 @@ test('two models in Compare: the argmax-trained demo against the softmax-trained
   await expect(final.locator('[data-measure="held-out-a"]')).toHaveText(`${heldOutPq('demo').toFixed(3)} (200 scenes)`);
   await expect(final.locator('[data-measure="held-out-b"]')).toHaveText(`${heldOutPq('demo-softmax').toFixed(3)} (200 scenes)`);
   expect(await percent(final.locator('[data-measure="changed"]'))).toBeGreaterThan(0);
+  // Segments one model has and the other lacks, each with the rule that removed it (the two demos differ in count on this sample).
+  const counts = await Promise.all(['segments-a', 'segments-b'].map(async (m) => Number(await final.locator(`[data-measure="${m}"]`).innerText())));
+  const vanished = await panel.getByRole('list', { name: 'Segments only one run has' }).getByRole('listitem').allInnerTexts();
+  expect(vanished.length).toBeGreaterThanOrEqual(Math.abs(counts[0] - counts[1]));
+  for (const text of vanished) expect(text).toMatch(VANISHED);
 
   // Every layer and Final: the numbers show for both models and differ between them.
   const slider = page.getByRole('slider', { name: 'Decoder layer' });
