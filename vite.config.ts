@@ -18,7 +18,7 @@ const EXTRA_DIRS = (process.env.KMAX_EXTRA_MODELS ?? '').split(path.delimiter).f
 /** The model list: models/manifest.json if present, else every folder holding a model.json, demo first. */
 function modelManifest(roots: readonly string[]): string {
   const file = path.join(MODELS_DIR, 'manifest.json');
-  type Entry = { id: string; name: string; path: string; samples?: string[] };
+  type Entry = { id: string; name: string; path: string; samples?: string[]; trainedAttention?: string };
   const listed: Entry[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { models: Entry[] }).models : [];
   for (const root of roots) {
     if (!existsSync(root)) continue;
@@ -26,7 +26,9 @@ function modelManifest(roots: readonly string[]): string {
       if (!existsSync(path.join(root, id, 'model.json')) || listed.some((m) => m.id === id)) continue;
       const samplesDir = path.join(root, id, 'samples');
       const samples = existsSync(samplesDir) ? readdirSync(samplesDir).filter((f) => /\.png$/i.test(f)).sort().map((f) => `${id}/samples/${f}`) : [];
-      listed.push({ id, name: id, path: `${id}/model.json`, ...(samples.length > 0 && { samples }) });
+      // The model picker names the attention each model was trained with before any is loaded.
+      const trained = (JSON.parse(readFileSync(path.join(root, id, 'model.json'), 'utf8')) as { provenance?: { trainedAttention?: unknown } }).provenance?.trainedAttention;
+      listed.push({ id, name: id, path: `${id}/model.json`, ...(samples.length > 0 && { samples }), ...(typeof trained === 'string' && { trainedAttention: trained }) });
     }
   }
   listed.sort((a, b) => Number(b.id === 'demo') - Number(a.id === 'demo'));

@@ -78,6 +78,37 @@ export interface PanopticResult {
   /** Segment id per pixel, row-major; 0 = void. */
   readonly ids: Int32Array;
   readonly segments: readonly Segment[];
+  /** Per cluster (index = cluster), why post-processing kept or dropped its mask (Compare explains vanished segments with it). */
+  readonly clusters?: readonly ClusterVerdict[];
+}
+
+/**
+ * What post-processing made of one cluster's mask, checked in this order: its class
+ * score against the thing/stuff threshold, an empty mask (no pixel above the pixel
+ * threshold), the share of its pixels still free (overlap rule), then (deeplab2 only)
+ * the area limits and whether any pixel of the raw image shows it.
+ */
+export type ClusterOutcome =
+  /** It made segment `segmentId` (a stuff cluster may join its class's first segment). */
+  | { readonly kind: 'kept'; readonly segmentId: number }
+  /** Score failed `score > threshold` (PyTorch) or `score >= threshold` (deeplab2). */
+  | { readonly kind: 'class-score'; readonly threshold: number; readonly rule: '>' | '>=' }
+  | { readonly kind: 'empty-mask'; readonly pixelThreshold: number }
+  /** Only `free` of its `pixels` were still free; it needed more than `overlapThreshold` of them. */
+  | { readonly kind: 'overlap'; readonly free: number; readonly pixels: number; readonly overlapThreshold: number }
+  /** deeplab2: a thing segment (or all of a stuff class) under `limit` pixels at crop resolution. */
+  | { readonly kind: 'area'; readonly area: number; readonly limit: number }
+  /** deeplab2: pasted, but no pixel of the raw image samples it (padding, or lost to the resize). */
+  | { readonly kind: 'off-image' };
+
+export interface ClusterVerdict {
+  /** The cluster's most probable class (class-head row) and its probability. */
+  readonly classId: number;
+  readonly score: number;
+  readonly isThing: boolean;
+  /** Pixels of its binary mask (probability above the pixel threshold), at the resolution post-processing pasted at. */
+  readonly pixels: number;
+  readonly outcome: ClusterOutcome;
 }
 
 export interface Instance {

@@ -2,13 +2,12 @@ import { BACKEND_ORDER, describeBackend, type BackendName } from '../backend/bac
 import type { BackendBenchmark } from '../backend/software-adapter';
 import { megabytes, openModelStore, type StoredModel } from '../loading/model-store';
 import type { KMaXConfig } from '../model/config';
-import type { AttentionMode, SegmentResult, StageEvent } from '../segmenter/types';
-import { compareRuns } from '../viz';
+import { ATTENTION_MODES, type AttentionMode, type StageEvent } from '../segmenter/types';
 import { CancelledError } from '../worker/errors';
 import type { WorkerSegmenterClient } from '../worker/client';
 import type { NetworkInput, NetworkOutputs } from '../worker/network-probe';
 import type { WorkerModelSource } from '../worker/protocol';
-import { attentionPlan, comparisonPlans, samePlan } from './attention-plan';
+import { attentionPlan } from './attention-plan';
 import { engine } from './engine';
 import type { ConvertedModel, EngineProgress, ModelEntry, ServedModel } from './model-slice';
 import type { AttentionPlan, LoadedImage } from './result-slice';
@@ -33,6 +32,7 @@ interface ManifestEntry {
   readonly path: string;
   /** Sample pictures under models/, e.g. "demo/samples/street.png". */
   readonly samples?: readonly string[];
+  readonly trainedAttention?: string;
 }
 
 /** The backend asked for with `?backend=` (the "Backend" select), or null for the automatic choice. */
@@ -55,6 +55,11 @@ export function parseBackend(value: string | null): BackendName | null {
   return BACKEND_ORDER.find((b) => b === value) ?? null;
 }
 
+function trainedAttentionOf(value: string | undefined): { trainedAttention?: AttentionMode } {
+  const mode = ATTENTION_MODES.find((m) => m === value);
+  return mode === undefined ? {} : { trainedAttention: mode };
+}
+
 /** Reads the served model list, picks the remembered (or `?model=`) model and loads it; `backend` forces a backend (null: automatic). */
 export async function startApp(base: string, requested: string | null, backend: BackendName | null = null): Promise<void> {
   requestedBackend = backend;
@@ -69,6 +74,7 @@ export async function startApp(base: string, requested: string | null, backend: 
         name: m.name,
         url: `${base}models/${m.path}`,
         samples: (m.samples ?? []).map((s) => `${base}models/${s}`),
+        ...trainedAttentionOf(m.trainedAttention),
       }));
     }
   } catch {
@@ -161,7 +167,10 @@ export function layerCount(config: KMaXConfig | null): number {
   return config === null ? 6 : config.transformerDecoder.layersPerStage.reduce((n, l) => n + l, 0);
 }
 
-const numLayers = () => layerCount(get().config);
+export const numLayers = () => layerCount(get().config);
+
+/** The model loaded and warmed up in the worker, if any (Compare runs on it). */
+export const loadedSegmenter = (): WorkerSegmenterClient | undefined => segmenter;
 
 /** The attention plan the controls describe. */
 export function currentPlan(): AttentionPlan {
@@ -170,13 +179,13 @@ export function currentPlan(): AttentionPlan {
 }
 
 /** Segment options of an app run: every stage recorded with its soft maps; semantic or instances when the view shows them. */
-function runOptions(plan: AttentionPlan) {
+export function runOptions(plan: AttentionPlan) {
   const { viewMode } = get();
   return { attention: plan.schedule, stages: true, softMaps: true, semantic: viewMode === 'semantic', instances: viewMode === 'instances', keepOutputs: true };
 }
 
 /** Reports each finished stage of a run in the status region. */
-function segmentProgress(event: StageEvent): void {
+export function segmentProgress(event: StageEvent): void {
   set({ progress: { phase: 'segment', stage: event.stage, done: event.index + 1, total: event.total } });
 }
 
@@ -298,34 +307,6 @@ export async function runSegmentation(): Promise<void> {
   }
 }
 
-/**
- * Compare mode: argmax everywhere against the chosen plan, every layer
- * recorded for both. The current result is reused when it is one of the two.
- */
-export async function compareAttention(): Promise<void> {
-  const { image, attention, fromLayer } = get();
-  if (image === null || segmenter === undefined) return;
-  const client = segmenter;
-  const plans = comparisonPlans(attention, fromLayer, numLayers());
-  set({ engineStatus: 'running', engineError: null, comparison: null });
-  try {
-    const results: SegmentResult[] = [];
-    for (const plan of plans) {
-      const { result, resultFor, resultPlan } = get();
-      const reusable = result !== null && resultFor === image && samePlan(resultPlan, plan);
-      results.push(reusable ? result : await client.segment(image.pixels, { ...runOptions(plan), onProgress: segmentProgress }));
-    }
-    if (get().image !== image) return;
-    const finalOf = (i: number) => results[i].layers?.find((l) => l.final);
-    const numbers = compareRuns({ panoptic: results[0].panoptic, final: finalOf(0) }, { panoptic: results[1].panoptic, final: finalOf(1) });
-    set({ comparison: { plans, results: [results[0], results[1]], numbers }, engineStatus: 'ready', progress: null });
-  } catch (error) {
-    set({ engineStatus: 'error', progress: null, engineError: `comparison failed: ${messageOf(error)}` });
-  }
-}
-
-export const closeComparison = () => set({ comparison: null });
-
 export async function setAttention(attention: AttentionMode): Promise<void> {
   set({ attention, comparison: null });
   await runSegmentation();
@@ -390,7 +371,7 @@ export async function runNetwork(id: string, input: NetworkInput, attention: Att
   return engine().network(sourceOf(entry), input, attention);
 }
 
-function sourceOf(entry: ModelEntry): WorkerModelSource {
+export function sourceOf(entry: ModelEntry): WorkerModelSource {
   return entry.kind === 'served' ? { kind: 'url', url: new URL(entry.url, location.href).toString() } : { kind: 'stored', id: entry.id };
 }
 
@@ -439,6 +420,6 @@ function listenToDeviceLoss(): void {
   });
 }
 
-function messageOf(error: unknown): string {
+export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

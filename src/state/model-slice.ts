@@ -13,6 +13,8 @@ export interface ServedModel {
   readonly url: string;
   /** Sample pictures shipped with the model (models/<id>/samples/*.png), as URLs. */
   readonly samples: readonly string[];
+  /** The attention its model.json says it was trained with (models/manifest.json carries it). */
+  readonly trainedAttention?: AttentionMode;
 }
 
 /** A model converted from an official checkpoint and kept in this browser. */

@@ -1,7 +1,9 @@
 import type { StateCreator } from 'zustand';
+import type { ClassInfo } from '../model/config';
 import type { AttentionMode, RgbImage, SegmentResult } from '../segmenter/types';
 import type { GroundTruthMap } from '../eval/layer-covering';
-import type { RunComparison } from '../viz';
+import type { ResizedSize, RunComparison, VanishedSegment } from '../viz';
+import type { HeldOutReport, TrainingCurve } from './model-reports';
 
 export interface LoadedImage {
   readonly name: string;
@@ -18,10 +20,38 @@ export interface AttentionPlan {
   readonly label: string;
 }
 
+/** One model of a two-model comparison, with what its folder ships beside model.json. */
+export interface ComparedModel {
+  readonly id: string;
+  readonly name: string;
+  readonly trainedAttention: AttentionMode | null;
+  readonly heldOut: HeldOutReport | null;
+}
+
+/** A served model's training curve, for the plot beside a two-model comparison. */
+export interface ModelCurve extends TrainingCurve {
+  readonly id: string;
+  readonly name: string;
+}
+
 export interface Comparison {
   readonly plans: readonly [AttentionPlan, AttentionPlan];
   readonly results: readonly [SegmentResult, SegmentResult];
   readonly numbers: RunComparison;
+  /** Each run's classes (the same twice unless two models are compared). */
+  readonly classes: readonly [readonly ClassInfo[], readonly ClassInfo[]];
+  /** Where the photo sits in each run's network input. */
+  readonly resized: readonly [ResizedSize, ResizedSize];
+  /** The layer the comparison opened at: the first whose pixel-to-cluster assignment differs (the final layer's index if none does). */
+  readonly openedAt: number;
+  /** Final segments of one run with no counterpart in the other, with the other run's verdict. */
+  readonly vanished: readonly VanishedSegment[];
+  /** Set when two models are compared: their cluster ids are unrelated, so layers pair clusters by overlap. */
+  readonly models?: readonly [ComparedModel, ComparedModel];
+  /** With `models`: the training curves every served model ships. */
+  readonly curves?: readonly ModelCurve[];
+  /** With `models`: shipped report files that could not be read. */
+  readonly reportProblems?: readonly string[];
 }
 
 /** The current picture and results: plain arrays only, replaced whole, never tensors. */

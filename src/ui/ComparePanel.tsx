@@ -1,11 +1,14 @@
 import { useMemo } from 'react';
-import { closeComparison, layerCount, selectCluster, stepLayer } from '../state/actions';
+import { layerCount, selectCluster, stepLayer } from '../state/actions';
+import { closeComparison } from '../state/compare-actions';
 import type { Comparison } from '../state/result-slice';
 import { useAppStore } from '../state/store';
-import { clusterPalette, compareLayers, panopticOverlay, segmentPalette, stageOverlay, type RgbaImage } from '../viz';
+import { clusterPalette, compareLayers, panopticOverlay, segmentPalette, stageOverlay, type LayerComparison, type RgbaImage } from '../viz';
+import { CompareAttentionMap } from './CompareAttentionMap';
+import { vanishedText } from './compare-words';
 import { ImageCanvas } from './ImageCanvas';
 import { layerName } from './layer-name';
-import { useResizedSize } from './use-resized-size';
+import { TrainingCurves } from './TrainingCurves';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const num = (x: number) => (Number.isNaN(x) ? '–' : x.toFixed(3));
@@ -16,7 +19,10 @@ const SIDE = 480;
 /**
  * Compare mode: both runs side by side at the layer the "Decoder layer" slider
  * shows (cluster assignments over the photo; the panoptic results at Final),
- * with how much that layer and the final result changed.
+ * with how much that layer and the final result changed. It opens at the first
+ * layer whose assignments differ, says why segments of one run are missing from
+ * the other, and draws a selected cluster's soft attention over the photo.
+ * Two models: also their held-out PQ and training curves.
  */
 export function ComparePanel() {
   const comparison = useAppStore((s) => s.comparison);
@@ -24,28 +30,27 @@ export function ComparePanel() {
   const config = useAppStore((s) => s.config);
   const layer = useAppStore((s) => s.layer);
   const selected = useAppStore((s) => s.selectedCluster);
-  const classes = useAppStore((s) => s.classes);
   const opacity = useAppStore((s) => s.opacity);
   const contours = useAppStore((s) => s.contours);
   const numClusters = useAppStore((s) => s.numClusters);
-  const resized = useResizedSize(photo, config);
   const count = layerCount(config);
   const colours = useMemo(() => clusterPalette(Math.max(256, numClusters)), [numClusters]);
   const views = useMemo(() => {
-    if (comparison === null || photo === null || resized === null) return null;
-    return comparison.results.map((result) => {
+    if (comparison === null || photo === null) return null;
+    return comparison.results.map((result, i) => {
       const record = result.layers?.[Math.min(layer, result.layers.length - 1)];
       if (layer >= count || record === undefined) {
         const { ids, segments } = result.panoptic;
-        return { image: panopticOverlay(photo.pixels, ids, segmentPalette(segments, classes), { opacity, contours }), pick: undefined };
+        return { image: panopticOverlay(photo.pixels, ids, segmentPalette(segments, comparison.classes[i]), { opacity, contours }), pick: undefined, record: undefined };
       }
-      const stage = stageOverlay(photo.pixels, record, resized, colours, { opacity: 0.7, maxSide: SIDE, ...(selected === null ? {} : { highlight: new Set([selected]) }) });
-      return { image: stage.image, pick: (x: number, y: number) => record.assignment[stage.cellAt(x, y)] };
+      const stage = stageOverlay(photo.pixels, record, comparison.resized[i], colours, { opacity: 0.7, maxSide: SIDE, ...(selected === null ? {} : { highlight: new Set([selected]) }) });
+      return { image: stage.image, pick: (x: number, y: number) => record.assignment[stage.cellAt(x, y)], record };
     });
-  }, [comparison, photo, resized, layer, count, classes, opacity, contours, colours, selected]);
-  if (comparison === null || views === null) return null;
+  }, [comparison, photo, layer, count, opacity, contours, colours, selected]);
+  if (comparison === null || views === null || photo === null) return null;
   const name = layerName(layer, count);
   const [a, b] = comparison.plans;
+  const twoModels = comparison.models !== undefined;
   return (
     <section className="panel compare-panel" aria-labelledby="compare-title">
       <div className="panel-head">
@@ -56,6 +61,11 @@ export function ComparePanel() {
           Close comparison
         </button>
       </div>
+      <p className="compare-opened" data-opened-at={comparison.openedAt}>
+        {comparison.openedAt >= count
+          ? 'Opened at Final: no layer’s pixel-to-cluster assignment differs between the two runs.'
+          : `Opened at ${layerName(comparison.openedAt, count).toLowerCase()}: the first layer where the assignments differ.`}
+      </p>
       <div className="explorer-controls">
         <button type="button" onClick={() => stepLayer(-1)}>
           ◀ Earlier layer
@@ -64,17 +74,28 @@ export function ComparePanel() {
         <button type="button" onClick={() => stepLayer(1)}>
           Later layer ▶
         </button>
-        <span className="hint">Follows the Decoder layer slider. Cluster k is the same learned centre in both runs, so colours match across the two.</span>
+        <span className="hint">
+          {twoModels
+            ? 'Follows the Decoder layer slider. Two models: cluster k of one is not cluster k of the other, so colours do not match and changed cells pair clusters one to one by overlap.'
+            : 'Follows the Decoder layer slider. Cluster k is the same learned centre in both runs, so colours match across the two. Click a cluster to see its attention weights.'}
+        </span>
       </div>
       <div className="side-by-side" role="group" aria-label="Side by side">
         {views.map((view, i) => (
-          <SideView key={i} image={view.image} label={`${comparison.plans[i].label}: ${name}`} pick={view.pick} selected={selected} />
+          <div key={i} className="compare-side">
+            <SideView image={view.image} label={`${comparison.plans[i].label}: ${name}`} pick={view.pick} selected={selected} />
+            {view.record !== undefined && selected !== null && <CompareAttentionMap photo={photo.pixels} record={view.record} cluster={selected} resized={comparison.resized[i]} runLabel={comparison.plans[i].label} maxSide={SIDE} />}
+          </div>
         ))}
       </div>
       <div className="compare-tables">
         <LayerTable comparison={comparison} layer={layer} name={name} />
         <FinalTable comparison={comparison} />
       </div>
+      <Vanished comparison={comparison} />
+      {comparison.models !== undefined && (
+        <TrainingCurves curves={comparison.curves ?? []} models={comparison.models} problems={comparison.reportProblems ?? []} />
+      )}
     </section>
   );
 }
@@ -96,13 +117,20 @@ function SideView({ image, label, pick, selected }: { image: RgbaImage; label: s
 function LayerTable({ comparison, layer, name }: { comparison: Comparison; layer: number; name: string }) {
   const [ra, rb] = comparison.results.map((r) => r.layers?.[Math.min(layer, r.layers.length - 1)]);
   if (ra === undefined || rb === undefined) return null;
-  const numbers = compareLayers(ra, rb);
+  let numbers: LayerComparison | null;
+  try {
+    numbers = compareLayers(ra, rb, { pairClusters: comparison.models !== undefined });
+  } catch {
+    // Two models with different input sizes: their maps cannot be laid cell on cell.
+    numbers = null;
+  }
+  if (numbers === null) return <p className="hint">{name}: the two models’ maps differ in size, so cells cannot be compared.</p>;
   return (
     <CompareTable
       label="Per-layer numbers"
       caption={name}
       plans={comparison.plans}
-      changed={{ label: 'Cells whose cluster changed', value: pct(numbers.changedShare), measure: 'layer-changed' }}
+      changed={{ label: comparison.models === undefined ? 'Cells whose cluster changed' : 'Cells whose cluster changed (clusters paired by overlap)', value: pct(numbers.changedShare), measure: 'layer-changed' }}
       rows={[
         { label: 'Clusters in use', values: numbers.clustersInUse },
         { label: 'Mean assignment confidence', values: numbers.meanConfidence.map(num) },
@@ -112,9 +140,10 @@ function LayerTable({ comparison, layer, name }: { comparison: Comparison; layer
   );
 }
 
-/** The final panoptic results: pixels whose segment changed, segment counts, confidence and entropy of the final assignment. */
+/** The final panoptic results: pixels whose segment changed, segment counts, confidence and entropy; two models: their held-out PQ. */
 function FinalTable({ comparison }: { comparison: Comparison }) {
-  const { plans, numbers } = comparison;
+  const { plans, numbers, models } = comparison;
+  const heldOut = models?.map((m) => (m.heldOut === null ? 'no held-out.json shipped' : `${num(m.heldOut.pq)} (${m.heldOut.images} scenes)`));
   return (
     <CompareTable
       label="Comparison"
@@ -125,8 +154,28 @@ function FinalTable({ comparison }: { comparison: Comparison }) {
         { label: 'Segments', values: numbers.segmentCounts, measures: ['segments-a', 'segments-b'] },
         { label: 'Mean assignment confidence', values: numbers.meanConfidence.map(num) },
         { label: 'Cluster-size entropy (bits)', values: numbers.clusterEntropy.map(num) },
+        ...(heldOut === undefined ? [] : [{ label: 'Held-out PQ', values: heldOut, measures: ['held-out-a', 'held-out-b'] as const }]),
       ]}
     />
+  );
+}
+
+/** Segments one run has and the other lost, and the rule that removed them there. */
+function Vanished({ comparison }: { comparison: Comparison }) {
+  const labels = [comparison.plans[0].label, comparison.plans[1].label] as const;
+  return (
+    <section className="vanished" aria-labelledby="vanished-title">
+      <h3 id="vanished-title">Segments only one run has</h3>
+      {comparison.vanished.length === 0 ? (
+        <p className="hint">Every final segment of each run has a counterpart in the other.</p>
+      ) : (
+        <ul aria-labelledby="vanished-title">
+          {comparison.vanished.map((v) => (
+            <li key={`${v.run}-${v.segment.id}`}>{vanishedText(v, labels, comparison.classes)}</li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
 
@@ -167,3 +216,4 @@ function CompareTable({ label, caption, plans, changed, rows }: { label: string;
     </table>
   );
 }
+

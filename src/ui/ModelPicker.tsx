@@ -1,6 +1,7 @@
 import { loadModel } from '../state/actions';
 import type { ModelEntry } from '../state/model-slice';
 import { useAppStore } from '../state/store';
+import { modelOptionText } from './compare-words';
 import { ModelZoo } from './ModelZoo';
 
 /** The "Model" combobox: model folders served under models/, then models converted in this browser; then the model zoo. */
@@ -36,7 +37,7 @@ export function ModelPicker() {
 function Options({ models }: { models: readonly ModelEntry[] }) {
   return models.map((m) => (
     <option key={m.id} value={m.id}>
-      {m.name}
+      {modelOptionText(m.name, m.kind === 'served' ? m.trainedAttention : undefined)}
     </option>
   ));
 }

@@ -1,9 +1,11 @@
-import { compareAttention, layerCount, setAttention, setContours, setFromLayer, setLabels, setOpacity, setViewMode } from '../state/actions';
+import { layerCount, setAttention, setContours, setFromLayer, setLabels, setOpacity, setViewMode } from '../state/actions';
 import { useAppStore } from '../state/store';
 import { ATTENTION_CHOICES, VIEW_MODES } from '../state/view-slice';
 import { encodePng, hideRegions, panopticAnnotation, panopticOverlay, panopticPng, segmentPalette } from '../viz';
 import { saveFile } from './downloads';
 import { labelledView } from './labelled-view';
+import { compareAttention } from '../state/compare-actions';
+import { CompareModels } from './CompareModels';
 
 /** Attention plan, what the overlay shows and how, compare, and the downloads. */
 export function ViewControls() {
@@ -79,6 +81,7 @@ export function ViewControls() {
           Compare
         </button>
       </div>
+      <CompareModels />
       <Downloads />
     </section>
   );

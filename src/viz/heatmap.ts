@@ -2,7 +2,7 @@ import type { RgbaImage } from './raster';
 import { rgbaImage } from './raster';
 
 /** Dark-to-bright stops (black, purple, orange, pale yellow), like "inferno". */
-const STOPS: readonly (readonly [number, number, number])[] = [
+export const HEAT_STOPS: readonly (readonly [number, number, number])[] = [
   [0, 0, 4],
   [87, 16, 110],
   [188, 55, 84],
@@ -33,11 +33,12 @@ export function attentionHeatmap(
   return out;
 }
 
-function rampColour(t: number): [number, number, number] {
-  const s = Math.min(1, Math.max(0, t)) * (STOPS.length - 1);
-  const i = Math.min(STOPS.length - 2, Math.floor(s));
+/** The heat colour of `t` in 0..1 (clamped). */
+export function rampColour(t: number): [number, number, number] {
+  const s = Math.min(1, Math.max(0, t)) * (HEAT_STOPS.length - 1);
+  const i = Math.min(HEAT_STOPS.length - 2, Math.floor(s));
   const f = s - i;
-  const a = STOPS[i];
-  const b = STOPS[i + 1];
+  const a = HEAT_STOPS[i];
+  const b = HEAT_STOPS[i + 1];
   return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
 }

@@ -31,9 +31,25 @@ export function compareRuns(a: Run, b: Run): RunComparison {
  * one, greatest overlap first (void always with void); a pixel changed if its
  * pair of ids is not a matched pair (moved, merged away or split off).
  */
-export function changedShare(a: Int32Array, b: Int32Array): number {
+export function changedShare(a: ArrayLike<number>, b: ArrayLike<number>, options: PairingOptions = { voidId: 0 }): number {
   if (a.length !== b.length) throw new RangeError('runs differ in size');
   if (a.length === 0) return 0;
+  const { overlap, pairs } = pairIds(a, b, options);
+  let changed = 0;
+  for (const e of overlap.values()) if (pairs.get(e.a) !== e.b) changed += e.n;
+  return changed / a.length;
+}
+
+export interface PairingOptions {
+  /** An id paired with itself whatever the overlap (void); none when absent. */
+  readonly voidId?: number;
+}
+
+/**
+ * Pairs the ids of two labellings of the same pixels one to one, greatest
+ * overlap first (ties: first met); returns the pairs (a id -> b id) and the overlap counts.
+ */
+export function pairIds(a: ArrayLike<number>, b: ArrayLike<number>, options: PairingOptions = {}): { pairs: Map<number, number>; overlap: Map<string, { a: number; b: number; n: number }> } {
   const overlap = new Map<string, { a: number; b: number; n: number }>();
   for (let p = 0; p < a.length; p++) {
     const key = `${a[p]},${b[p]}`;
@@ -41,18 +57,18 @@ export function changedShare(a: Int32Array, b: Int32Array): number {
     entry.n++;
     overlap.set(key, entry);
   }
-  const pairs = new Set<string>(['0,0']);
-  const usedA = new Set([0]);
-  const usedB = new Set([0]);
+  const pairs = new Map<number, number>();
+  const usedB = new Set<number>();
+  if (options.voidId !== undefined) {
+    pairs.set(options.voidId, options.voidId);
+    usedB.add(options.voidId);
+  }
   for (const e of [...overlap.values()].sort((x, y) => y.n - x.n)) {
-    if (usedA.has(e.a) || usedB.has(e.b)) continue;
-    pairs.add(`${e.a},${e.b}`);
-    usedA.add(e.a);
+    if (pairs.has(e.a) || usedB.has(e.b)) continue;
+    pairs.set(e.a, e.b);
     usedB.add(e.b);
   }
-  let changed = 0;
-  for (const [key, e] of overlap) if (!pairs.has(key)) changed += e.n;
-  return changed / a.length;
+  return { pairs, overlap };
 }
 
 export function meanConfidence(record: Run['final']): number {
@@ -72,7 +88,11 @@ export function clusterEntropy(sizes: Int32Array | undefined): number {
 
 /** How one decoder layer's clustering differs between two runs (compare mode, per layer). */
 export interface LayerComparison {
-  /** Share of valid cells (0..1) assigned to a different cluster. Cluster k is the same learned centre in both runs, so ids compare directly. */
+  /**
+   * Share of valid cells (0..1) assigned to a different cluster. In one model cluster k is the same
+   * learned centre in both runs, so ids compare directly; across two models clusters are first paired
+   * one to one by overlap, and a cell changed if its two clusters are not a pair.
+   */
   readonly changedShare: number;
   /** Clusters holding at least one valid cell. */
   readonly clustersInUse: readonly [number, number];
@@ -82,17 +102,43 @@ export interface LayerComparison {
 
 type ComparedLayer = Pick<LayerRecord, 'assignment' | 'confidence' | 'clusterSizes' | 'width' | 'validWidth' | 'validHeight'>;
 
-export function compareLayers(a: ComparedLayer, b: ComparedLayer): LayerComparison {
-  if (a.width !== b.width || a.validWidth !== b.validWidth || a.validHeight !== b.validHeight) throw new RangeError('layers differ in size');
-  let changed = 0;
-  for (let y = 0; y < a.validHeight; y++) {
-    for (let x = 0; x < a.validWidth; x++) if (a.assignment[y * a.width + x] !== b.assignment[y * a.width + x]) changed++;
-  }
+export function compareLayers(a: ComparedLayer, b: ComparedLayer, options: { pairClusters?: boolean } = {}): LayerComparison {
   const inUse = (sizes: Int32Array) => sizes.reduce((n, s) => n + (s > 0 ? 1 : 0), 0);
   return {
-    changedShare: changed / (a.validWidth * a.validHeight),
+    changedShare: changedCells(a, b, options.pairClusters === true),
     clustersInUse: [inUse(a.clusterSizes), inUse(b.clusterSizes)],
     meanConfidence: [meanConfidence(a), meanConfidence(b)],
     clusterEntropy: [clusterEntropy(a.clusterSizes), clusterEntropy(b.clusterSizes)],
   };
+}
+
+function changedCells(a: ComparedLayer, b: ComparedLayer, pairClusters: boolean): number {
+  if (a.width !== b.width || a.validWidth !== b.validWidth || a.validHeight !== b.validHeight) throw new RangeError('layers differ in size');
+  const cells = a.validWidth * a.validHeight;
+  const ca = new Int32Array(cells);
+  const cb = new Int32Array(cells);
+  for (let y = 0; y < a.validHeight; y++) {
+    for (let x = 0; x < a.validWidth; x++) {
+      ca[y * a.validWidth + x] = a.assignment[y * a.width + x];
+      cb[y * a.validWidth + x] = b.assignment[y * a.width + x];
+    }
+  }
+  if (pairClusters) return changedShare(ca, cb, {});
+  let changed = 0;
+  for (let i = 0; i < cells; i++) if (ca[i] !== cb[i]) changed++;
+  return changed / cells;
+}
+
+/**
+ * The first kMaX layer whose pixel-to-cluster assignment differs between two runs
+ * (`pairClusters` across two models), or `layers.length - 1` (Final) when none does.
+ * Layers of different sizes differ.
+ */
+export function firstDifferingLayer(a: readonly ComparedLayer[], b: readonly ComparedLayer[], options: { pairClusters?: boolean } = {}): number {
+  const count = Math.min(a.length, b.length);
+  for (let l = 0; l < count - 1; l++) {
+    const sameSize = a[l].width === b[l].width && a[l].validWidth === b[l].validWidth && a[l].validHeight === b[l].validHeight;
+    if (!sameSize || changedCells(a[l], b[l], options.pairClusters === true) > 0) return l;
+  }
+  return Math.max(0, count - 1);
 }

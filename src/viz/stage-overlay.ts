@@ -56,7 +56,8 @@ export function stageOverlay(photo: Pixels, grid: StageGrid, resized: ResizedSiz
   return { image, cellAt: (x, y) => cellY[clamp(y, height)] * grid.width + cellX[clamp(x, width)] };
 }
 
-function nearestCell(p: number, size: number, resized: number, stride: number, valid: number): number {
+/** The cell of a stride-`stride` map nearest to photo pixel `p` (of `size`), clamped to the valid cells. */
+export function nearestCell(p: number, size: number, resized: number, stride: number, valid: number): number {
   const input = ((p + 0.5) * resized) / size - 0.5;
   return Math.min(valid - 1, Math.max(0, Math.round(input / stride)));
 }

@@ -9,7 +9,7 @@ import type { ConvertToStoreOptions } from './convert-checkpoint';
 import type { NetworkInput, NetworkOutputs } from './network-probe';
 import type { DownloadProgress } from '../zoo/download';
 import type { ZooDownloadTarget } from './zoo-download';
-import type { ConversionProgress, Reply, ReplyValues, RequestPayloads, RequestType, WorkerEvent, WorkerModelSource } from './protocol';
+import type { ConversionProgress, OtherModelRun, Reply, ReplyValues, RequestPayloads, RequestType, WorkerEvent, WorkerModelSource } from './protocol';
 
 /** The part of `Worker` the client uses (a loop-back to the handler in tests). */
 export interface WorkerLike {
@@ -182,6 +182,14 @@ export class WorkerSegmenterClient implements Segmenter {
     const data = image.data.slice();
     const call: CallOptions = { transfer: [data.buffer], ...(signal === undefined ? {} : { signal }), ...(onProgress === undefined ? {} : { onStage: onProgress }) };
     return this.connection.call('segment', { image: { width: image.width, height: image.height, channels: image.channels, data }, options: wire }, call);
+  }
+
+  /** Runs another model (loaded for this run only, then freed) on `image`; this model stays loaded. */
+  async segmentWith(source: WorkerModelSource, image: RgbImage, options: Omit<SegmentOptions, 'signal'> = {}): Promise<OtherModelRun> {
+    const { onProgress, ...wire } = options;
+    const data = image.data.slice();
+    const call: CallOptions = { transfer: [data.buffer], ...(onProgress === undefined ? {} : { onStage: onProgress }) };
+    return this.connection.call('segmentWith', { source, image: { width: image.width, height: image.height, channels: image.channels, data }, options: wire }, call);
   }
 
   /** Post-processing alone, on the outputs the worker kept from the last run with `keepOutputs`. */

@@ -122,6 +122,39 @@ describe('SegmenterWorkerHandler', () => {
     expect(replyTo(4)?.transfer.length).toBeGreaterThan(0);
   });
 
+  it('segments with another model beside the loaded one and frees it; the loaded model stays and keeps answering', async () => {
+    const { handler, segmenters, log, replyTo, posted } = harness();
+    await handler.handle({ id: 1, type: 'segmentWith', source: { kind: 'url', url: '/models/other/model.json' }, image: IMAGE, options: {} });
+    expect(replyTo(1)?.reply).toMatchObject({ kind: 'throw', error: { name: 'NoModelError' } });
+    await handler.handle(load(2));
+    await handler.handle({ id: 3, type: 'segmentWith', source: { kind: 'url', url: '/models/other/model.json' }, image: IMAGE, options: { stages: true, keepOutputs: true } });
+    const reply = replyTo(3)?.reply;
+    if (reply?.kind !== 'return' || reply.type !== 'segmentWith') throw new Error('no segmentWith reply');
+    // Generation 1 is the other model: its ids are the red channel + 1000.
+    expect([...reply.value.result.panoptic.ids]).toEqual([1007, 1009]);
+    expect(reply.value.model).toEqual({ config: CONFIG, classes: segmenters[1].classes, trainedAttention: 'masked' });
+    expect(log).toEqual(['choose', 'load /models/demo/model.json', 'load /models/other/model.json']);
+    expect([segmenters[0].disposed, segmenters[1].disposed]).toEqual([false, true]);
+    expect(posted.some((p) => p.reply.kind === 'stage' && p.reply.id === 3)).toBe(true);
+    await handler.handle(segment(4));
+    const again = replyTo(4)?.reply;
+    if (again?.kind !== 'return' || again.type !== 'segment') throw new Error('no segment reply');
+    expect([...again.value.panoptic.ids]).toEqual([7, 9]);
+  });
+
+  it('frees the other model when its run fails', async () => {
+    let calls = 0;
+    const { handler, segmenters, replyTo } = harness({
+      beforeSegment: () => {
+        if (++calls === 1) throw new Error('out of memory');
+      },
+    });
+    await handler.handle(load(1));
+    await handler.handle({ id: 2, type: 'segmentWith', source: { kind: 'url', url: '/models/other/model.json' }, image: IMAGE, options: {} });
+    expect(replyTo(2)?.reply).toMatchObject({ kind: 'throw', error: { message: 'out of memory' } });
+    expect([segmenters[0].disposed, segmenters[1].disposed]).toEqual([false, true]);
+  });
+
   it('serialises errors with their class name and answers unknown types explicitly', async () => {
     const { handler, replyTo } = harness();
     await handler.handle(segment(3));

@@ -8,7 +8,7 @@ import type { ConvertToStoreOptions } from './convert-checkpoint';
 import type { NetworkInput, NetworkOutputs } from './network-probe';
 import type { DownloadProgress } from '../zoo/download';
 import type { ZooDownloadTarget } from './zoo-download';
-import type { ConversionProgress, Empty, LoadedModel, Reply, ReplyValues, Request, RequestOf, RequestType, WorkerModelSource } from './protocol';
+import type { ConversionProgress, Empty, LoadedModel, OtherModelRun, Reply, ReplyValues, Request, RequestOf, RequestType, WorkerModelSource } from './protocol';
 import { transferablesOf } from './transferables';
 
 /** What the handler needs from its surroundings; the worker entry passes the real ones, tests fakes. */
@@ -49,6 +49,7 @@ export class SegmenterWorkerHandler {
   private readonly handlers: Handlers = {
     load: (r) => this.serially(r.id, () => this.load(r)),
     segment: (r) => this.serially(r.id, (signal) => this.segment(r, signal)),
+    segmentWith: (r) => this.serially(r.id, (signal) => this.segmentWith(r, signal)),
     postprocess: (r) => this.serially(r.id, () => this.postprocess(r)),
     convert: (r) => this.serially(r.id, () => this.convert(r)),
     download: (r) => this.download(r),
@@ -136,6 +137,22 @@ export class SegmenterWorkerHandler {
       if (this.segmenter === undefined) throw new NoModelError();
       return this.segmenter.segment(request.image, options);
     });
+  }
+
+  /** The other model lives for this request only: its weights and every tensor of its run are freed before the answer. */
+  private async segmentWith(request: RequestOf<'segmentWith'>, signal: AbortSignal): Promise<OtherModelRun> {
+    if (this.lost !== undefined) await this.recover();
+    if (this.segmenter === undefined) throw new NoModelError();
+    const onProgress = (event: LoadProgress): void => this.env.post({ kind: 'loadProgress', id: request.id, event }, []);
+    const other = await this.env.loadSegmenter(request.source, { onProgress });
+    try {
+      const options = { ...request.options, keepOutputs: false, signal, onProgress: (event: StageEvent) => this.env.post({ kind: 'stage', id: request.id, event }, []) };
+      const result = await other.segment(request.image, options);
+      const { config, classes, trainedAttention } = other;
+      return { result, model: { config, classes, ...(trainedAttention === undefined ? {} : { trainedAttention }) } };
+    } finally {
+      other.dispose();
+    }
   }
 
   private async postprocess(request: RequestOf<'postprocess'>) {

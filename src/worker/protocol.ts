@@ -29,11 +29,22 @@ export interface LoadedModel {
   readonly trainedAttention?: AttentionMode;
 }
 
+/** A run of another model than the loaded one (Compare's second model), and that model's description. */
+export interface OtherModelRun {
+  readonly result: SegmentResult;
+  readonly model: Omit<LoadedModel, 'backend'>;
+}
+
 /** Payload of each request type (what the page sends). */
 export interface RequestPayloads {
   /** Unloads any model, picks a backend on first use, then loads `source`. */
   load: { readonly source: WorkerModelSource; readonly backends?: readonly BackendName[]; readonly benchmark?: BackendBenchmark };
   segment: { readonly image: RgbImage; readonly options: WireSegmentOptions };
+  /**
+   * Loads `source` beside the loaded model, segments `image` with it, then frees it
+   * (Compare's second model): the loaded model, its kept outputs and its backend stay.
+   */
+  segmentWith: { readonly source: WorkerModelSource; readonly image: RgbImage; readonly options: WireSegmentOptions };
   /** Post-processing again on the last `segment` run's kept outputs (thresholds, semantic, instances): no network. */
   postprocess: { readonly options: RepostprocessOptions };
   /** Cancels the request with id `target` (queued or running). */
@@ -61,6 +72,7 @@ export interface RequestPayloads {
 export interface ReplyValues {
   load: LoadedModel;
   segment: SegmentResult;
+  segmentWith: OtherModelRun;
   postprocess: RepostprocessResult;
   cancel: { readonly cancelled: boolean };
   convert: { readonly model: StoredModel };

@@ -79,6 +79,30 @@ describe.each(cases)('postprocess (tf) vs numpy deeplab2 transcription: $name', 
     expect((instances ?? []).map((i) => [i.cluster, i.mask.reduce((a, v) => a + v, 0)])).toEqual(things.map((s) => [s.cluster, s.area]));
   });
 
+  it('each cluster carries the rule that kept or dropped it, consistent with the segments and the golden counts', async () => {
+    const { panoptic } = await run(c, {});
+    const verdicts = panoptic.clusters ?? [];
+    expect(verdicts).toHaveLength(c.numClusters);
+    for (const s of panoptic.segments) expect(verdicts[s.cluster].outcome).toEqual({ kind: 'kept', segmentId: s.id });
+    const th = config(c);
+    let areaDrops = 0;
+    verdicts.forEach((v) => {
+      const { outcome } = v;
+      if (outcome.kind === 'kept') expect(panoptic.segments.some((s) => s.id === outcome.segmentId && s.classId === v.classId)).toBe(true);
+      if (outcome.kind === 'class-score') {
+        expect(outcome.threshold).toBe(v.isThing ? th.classThresholdThing : th.classThresholdStuff);
+        expect(v.score).toBeLessThan(outcome.threshold);
+      }
+      if (outcome.kind === 'overlap') expect(outcome.free).toBeLessThanOrEqual(outcome.pixels * outcome.overlapThreshold);
+      if (outcome.kind === 'empty-mask') expect(v.pixels).toBe(0);
+      if (outcome.kind === 'area') {
+        areaDrops++;
+        expect(outcome.area).toBeLessThan(outcome.limit);
+      }
+    });
+    if (c.stats.thingsRemoved + c.stats.stuffRemoved > 0) expect(areaDrops).toBeGreaterThan(0);
+    else expect(areaDrops).toBe(0);
+  });
 });
 
 describe('deeplab2 details', () => {

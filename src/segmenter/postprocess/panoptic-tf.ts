@@ -1,11 +1,11 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ClassInfo, PostProcessConfig } from '../../model/config';
 import type { ResizePlan } from '../preprocess/resize-plan';
-import type { Instance, PanopticResult, Segment } from '../types';
+import type { ClusterOutcome, Instance, PanopticResult, Segment } from '../types';
 import { classProbs, type ClassProbs } from './class-probs';
 import { clusterMembership, readLowLogits, type ClusterMembership, type LowLogits } from './cluster-membership';
 import type { LogitGeometry } from './logit-resize';
-import { pixelLists, reorder } from './panoptic';
+import { overlapOutcome, pixelLists, reorder, verdicts } from './panoptic';
 import type { PostProcessOptions, PostProcessResult } from './postprocess';
 
 const f32 = Math.fround;
@@ -92,6 +92,9 @@ interface Pasting {
   readonly pasted: readonly number[];
   /** Pixels each cluster took. */
   readonly area: Int32Array;
+  /** Per cluster, why it was not pasted; undefined for a pasted one. */
+  readonly outcomes: (ClusterOutcome | undefined)[];
+  readonly membership: ClusterMembership;
 }
 
 /**
@@ -113,17 +116,25 @@ function pasteMaskwise(
   const pasted: number[] = [];
   const { start, pixels } = pixelLists(m);
   const overlap = f32(config.overlapThreshold);
+  const outcomes = new Array<ClusterOutcome | undefined>(m.numClusters).fill(undefined);
   for (const k of order) {
     const isThing = classes[cp.label[k]].isThing;
-    if (!(cp.score[k] >= f32(isThing ? config.classThresholdThing : config.classThresholdStuff))) continue;
+    const threshold = isThing ? config.classThresholdThing : config.classThresholdStuff;
+    if (!(cp.score[k] >= f32(threshold))) {
+      outcomes[k] = { kind: 'class-score', threshold, rule: '>=' };
+      continue;
+    }
     let free = 0;
     for (let i = start[k]; i < start[k + 1]; i++) if (owner[pixels[i]] === 0) free++;
-    if (!(free > f32(m.pixelCounts[k] * overlap))) continue;
+    if (!(free > f32(m.pixelCounts[k] * overlap))) {
+      outcomes[k] = overlapOutcome(free, m.pixelCounts[k], config);
+      continue;
+    }
     for (let i = start[k]; i < start[k + 1]; i++) if (owner[pixels[i]] === 0) owner[pixels[i]] = k + 1;
     area[k] = free;
     pasted.push(k);
   }
-  return { owner, pasted, area };
+  return { owner, pasted, area, outcomes, membership: m };
 }
 
 /**
@@ -149,11 +160,18 @@ function survivingSegments(
   for (const k of pasting.pasted) {
     const label = cp.label[k];
     if (classes[label].isThing) {
-      if (pasting.area[k] < config.thingAreaLimit) continue;
+      if (pasting.area[k] < config.thingAreaLimit) {
+        pasting.outcomes[k] = { kind: 'area', area: pasting.area[k], limit: config.thingAreaLimit };
+        continue;
+      }
       firstClusters.push(k);
       segmentOf[k + 1] = firstClusters.length;
     } else {
-      if ((stuffArea.get(label) ?? 0) < config.stuffAreaLimit) continue;
+      const classArea = stuffArea.get(label) ?? 0;
+      if (classArea < config.stuffAreaLimit) {
+        pasting.outcomes[k] = { kind: 'area', area: classArea, limit: config.stuffAreaLimit };
+        continue;
+      }
       if (!stuffSegment.has(label)) {
         firstClusters.push(k);
         stuffSegment.set(label, firstClusters.length);
@@ -198,7 +216,12 @@ function panopticAtRawSize(
     });
   });
   for (let i = 0; i < ids.length; i++) ids[i] = renumber[ids[i]];
-  return { width: geometry.width, height: geometry.height, ids, segments };
+  const outcomes = pasting.outcomes.map((outcome, k): ClusterOutcome => {
+    if (outcome !== undefined) return outcome;
+    const segmentId = renumber[segmentOf[k + 1]];
+    return segmentId === 0 ? { kind: 'off-image' } : { kind: 'kept', segmentId };
+  });
+  return { width: geometry.width, height: geometry.height, ids, segments, clusters: verdicts(outcomes, pasting.membership, cp, classes) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ClassInfo, PostProcessConfig } from '../../model/config';
-import type { PanopticResult, Segment } from '../types';
+import type { ClusterOutcome, ClusterVerdict, PanopticResult, Segment } from '../types';
 import type { ClassProbs } from './class-probs';
 import type { ClusterMembership } from './cluster-membership';
 
@@ -53,23 +53,47 @@ export function pastePanoptic(
   const accepted: { id: number; cluster: number }[] = [];
   const stuffIds = new Map<number, number>();
   const overlap = f32(config.overlapThreshold);
+  const outcomes: ClusterOutcome[] = new Array<ClusterOutcome>(m.numClusters);
   for (const k of reorder(cp, maskScores(m), config)) {
     const label = cp.label[k];
     const isThing = classes[label].isThing;
-    const confident = cp.score[k] > (isThing ? config.classThresholdThing : config.classThresholdStuff);
-    if (!confident) continue;
+    const threshold = isThing ? config.classThresholdThing : config.classThresholdStuff;
+    if (!(cp.score[k] > threshold)) {
+      outcomes[k] = { kind: 'class-score', threshold, rule: '>' };
+      continue;
+    }
     let free = 0;
     for (let i = start[k]; i < start[k + 1]; i++) if (ids[pixels[i]] === 0) free++;
-    if (!(free > f32(m.pixelCounts[k] * overlap))) continue;
+    if (!(free > f32(m.pixelCounts[k] * overlap))) {
+      outcomes[k] = overlapOutcome(free, m.pixelCounts[k], config);
+      continue;
+    }
     const merged = isThing ? undefined : stuffIds.get(label);
     const id = merged ?? accepted.length + 1;
     if (merged === undefined) {
       accepted.push({ id, cluster: k });
       if (!isThing) stuffIds.set(label, id);
     }
+    outcomes[k] = { kind: 'kept', segmentId: id };
     for (let i = start[k]; i < start[k + 1]; i++) if (ids[pixels[i]] === 0) ids[pixels[i]] = id;
   }
-  return { width: m.width, height: m.height, ids, segments: describeSegments(ids, accepted, cp, classes) };
+  return { width: m.width, height: m.height, ids, segments: describeSegments(ids, accepted, cp, classes), clusters: verdicts(outcomes, m, cp, classes) };
+}
+
+/** An empty mask fails the overlap rule too (0 free pixels is not more than 0): named apart, it is the pixel threshold's doing. */
+export function overlapOutcome(free: number, pixels: number, config: PostProcessConfig): ClusterOutcome {
+  return pixels === 0 ? { kind: 'empty-mask', pixelThreshold: config.pixelThreshold } : { kind: 'overlap', free, pixels, overlapThreshold: config.overlapThreshold };
+}
+
+/** Each cluster's class, score and mask size beside what became of it. */
+export function verdicts(outcomes: readonly ClusterOutcome[], m: ClusterMembership, cp: ClassProbs, classes: readonly ClassInfo[]): ClusterVerdict[] {
+  return Array.from(outcomes, (outcome, k) => ({
+    classId: cp.label[k],
+    score: cp.score[k],
+    isThing: classes[cp.label[k]].isThing,
+    pixels: m.pixelCounts[k],
+    outcome,
+  }));
 }
 
 function describeSegments(

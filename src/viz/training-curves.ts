@@ -1,0 +1,56 @@
+/** One model's training curve: held-out PQ (0..1) against the training step. */
+export interface CurveInput {
+  readonly id: string;
+  readonly points: readonly { readonly step: number; readonly pq: number }[];
+}
+
+export interface CurvePlotSize {
+  readonly width: number;
+  readonly height: number;
+  /** Room for the axes' tick labels and titles: left, bottom, top and right. */
+  readonly margin: { readonly left: number; readonly bottom: number; readonly top: number; readonly right: number };
+}
+
+export interface CurvePlot {
+  /** SVG path data per curve (`M x y L x y ...`), in input order; curves without points are left out. */
+  readonly lines: readonly { readonly id: string; readonly d: string; readonly last: { readonly x: number; readonly y: number } }[];
+  readonly xTicks: readonly { readonly value: number; readonly x: number }[];
+  readonly yTicks: readonly { readonly value: number; readonly y: number }[];
+  /** The plotting area inside the margins. */
+  readonly box: { readonly left: number; readonly top: number; readonly right: number; readonly bottom: number };
+}
+
+/**
+ * Lays training curves out on shared axes: steps from 0 to the longest run (rounded
+ * up to a tick), PQ from 0 to 1 upwards; ticks at round step counts and every 0.2 PQ.
+ */
+export function curvePlot(curves: readonly CurveInput[], size: CurvePlotSize): CurvePlot {
+  const { margin } = size;
+  const box = { left: margin.left, top: margin.top, right: size.width - margin.right, bottom: size.height - margin.bottom };
+  const maxStep = Math.max(0, ...curves.flatMap((c) => c.points.map((p) => p.step)));
+  const stepTick = niceStep(maxStep / 4);
+  const xMax = Math.max(stepTick, Math.ceil(maxStep / stepTick) * stepTick);
+  const x = (step: number) => round(box.left + ((box.right - box.left) * step) / xMax);
+  const y = (pq: number) => round(box.bottom - (box.bottom - box.top) * Math.min(1, Math.max(0, pq)));
+  const lines = curves
+    .filter((c) => c.points.length > 0)
+    .map((c) => {
+      const sorted = [...c.points].sort((p, q) => p.step - q.step);
+      const d = sorted.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.step)} ${y(p.pq)}`).join(' ');
+      const end = sorted[sorted.length - 1];
+      return { id: c.id, d, last: { x: x(end.step), y: y(end.pq) } };
+    });
+  const xTicks = Array.from({ length: Math.round(xMax / stepTick) + 1 }, (_, i) => ({ value: i * stepTick, x: x(i * stepTick) }));
+  const yTicks = [0, 0.2, 0.4, 0.6, 0.8, 1].map((value) => ({ value, y: y(value) }));
+  return { lines, xTicks, yTicks, box };
+}
+
+/** 1, 2 or 5 times a power of ten, at least `raw` (and at least 1). */
+export function niceStep(raw: number): number {
+  if (!(raw > 1)) return 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * power >= raw) return m * power;
+  return 10 * power;
+}
+
+const round = (v: number) => Math.round(v * 10) / 10;
