@@ -17,7 +17,10 @@ test.beforeAll(async () => {
   host = await startStandInHost(new Map([['checkpoint.pth', new Uint8Array(ZOO_CHECKPOINT)]]), ZOO_PORT);
 });
 test.afterAll(async () => host.close());
-test.beforeEach(() => void (host.requests.length = 0));
+test.beforeEach(() => {
+  host.requests.length = 0;
+  host.abandoned.length = 0;
+});
 
 async function openZoo(page: Page) {
   // The trained 1281x1281 takes minutes per picture on SwiftShader; the weights do not fix the size.
@@ -33,7 +36,7 @@ test.describe('the model zoo', () => {
     const picker = page.getByRole('combobox', { name: 'Model' });
     const zoo = await openZoo(page);
     // The shipped catalogue follows the stand-in entries: 31 official checkpoints.
-    await expect(zoo.getByRole('listitem')).toHaveCount(6 + 31);
+    await expect(zoo.getByRole('listitem')).toHaveCount(7 + 31);
     await expect(zoo.getByRole('listitem').filter({ hasText: 'deeplab2-coco-r50' })).toContainText('COCO · ResNet-50 · PQ 53.0 · size unknown');
     await expect(zoo.getByRole('listitem').filter({ hasText: 'coconut-b-convnext-l' })).toContainText('COCONut-B · ConvNeXt-L · PQ not published · 977 MB');
     // Cannot run yet, said before any download; Drive files are downloaded by hand.
@@ -95,7 +98,7 @@ test.describe('the model zoo', () => {
     await expect(status).toContainText(`Model: ${DETECTED_NAME}`);
   });
 
-  test('a 404, a wrong size and a cut-off download each say what went wrong; Get again after the cut succeeds', async ({ app }) => {
+  test('a 404, a wrong size and a cut-off download each say what went wrong; Retry after the cut resumes from the bytes received', async ({ app }) => {
     const { page } = app;
     const status = page.getByRole('status', { name: 'Engine status' });
     const picker = page.getByRole('combobox', { name: 'Model' });
@@ -110,13 +113,49 @@ test.describe('the model zoo', () => {
     await expect(alert).toHaveText(`Could not get stand-in-wrong-size: ${ZOO_HOST} announces ${n} bytes, the catalogue says ${n + 1}: not the published file.`);
     await zoo.getByRole('button', { name: 'Get stand-in-cut' }).click();
     await expect(alert).toHaveText(new RegExp(`^Could not get stand-in-cut: the connection to ${ZOO_HOST.replace(/\./g, '\\.')} broke after \\d+ of ${n} bytes \\(.+\\)\\.$`));
+    const received = Number(/broke after (\d+) of/.exec((await alert.textContent()) ?? '')?.[1]);
     await expect(picker).toHaveValue(before);
     await expect(status).toHaveAttribute('data-status', 'ready');
 
-    await zoo.getByRole('button', { name: 'Get stand-in-cut' }).click();
+    // Retry asks only for the rest (the host answers 206 with its Content-Range); the whole file's size and SHA-256 are checked.
+    const progressStates = await recordConversionProgress(page);
+    await page.getByRole('button', { name: 'Retry stand-in-cut' }).click();
     await expect(picker).toHaveValue(/^converted-/);
     await expect(status).toHaveAttribute('data-status', 'ready');
     await expect(alert).toHaveCount(0);
     expect(host.requests.map((r) => r.path)).toEqual(['/cors/absent.pth', '/cors/checkpoint.pth', '/cut/checkpoint.pth', '/cut/checkpoint.pth']);
+    expect(received).toBeGreaterThan(0);
+    expect(host.requests.at(-1)?.range).toBe(`bytes=${received}-`);
+    const downloads = (await progressStates()).filter((s) => s.phase === 'download');
+    // The bar goes on from the bytes received, not from 0.
+    expect(downloads.find((s) => s.value > 0)?.value).toBe(received);
+    expect(downloads.at(-1)?.value).toBe(n);
+  });
+
+  test('Cancel stops a download under way: the page says so, nothing is stored, and the current model still segments', async ({ app }) => {
+    const { page } = app;
+    const status = page.getByRole('status', { name: 'Engine status' });
+    const picker = page.getByRole('combobox', { name: 'Model' });
+    const before = await picker.inputValue();
+    const zoo = await openZoo(page);
+    await zoo.getByRole('button', { name: 'Get stand-in-slow' }).click();
+    // The stand-in sends 64 KiB every 200 ms: cancel once some bytes came.
+    const bar = page.getByRole('progressbar', { name: 'Model download' });
+    await expect.poll(async () => Number(await bar.getAttribute('value'))).toBeGreaterThan(0);
+    await page.locator('.zoo').getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'cancelled' })).toHaveText('Download of stand-in-slow.pth cancelled: nothing was kept, the current model stays.');
+    await expect(bar).toHaveCount(0);
+    await expect.poll(() => host.abandoned).toEqual(['/slow/checkpoint.pth']);
+    expect(host.requests).toEqual([{ path: '/slow/checkpoint.pth', range: undefined }]);
+    await expect(picker.locator('optgroup[label="Converted in this browser"] option')).toHaveCount(0);
+    await expect(page.getByRole('list', { name: 'Converted models' }).getByRole('listitem')).toHaveCount(0);
+    await expect(picker).toHaveValue(before);
+    await expect(status).toHaveAttribute('data-status', 'ready');
+    await app.openSample('Shapes');
+    await expect(page.getByRole('img', { name: 'Panoptic overlay' })).toBeVisible();
+    // Nothing of it was stored: still nothing after a reload.
+    await page.goto('/?debug&model=tiny&backend=webgpu');
+    await expect(status).toHaveAttribute('data-status', 'ready');
+    await expect(picker.locator('optgroup[label="Converted in this browser"] option')).toHaveCount(0);
   });
 });

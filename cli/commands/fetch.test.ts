@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startStandInHost, type StandInHost } from '../../src/zoo/stand-in-host';
+import { standInEntry, startStandInHost, type StandInHost } from '../../src/zoo/stand-in-host';
 import { runKmax } from '../run-in-process';
 
 /** `kmax fetch` against a local stand-in host (never a real one), with a test catalogue through KMAX_ZOO_CATALOGUE. */
@@ -19,27 +19,7 @@ const work = mkdtempSync(path.join(tmpdir(), 'kmax-fetch-test-'));
 let host: StandInHost;
 
 /** A catalogue entry for the fixture served by the stand-in under `route`. */
-function entry(name: string, route: string, overrides: Record<string, unknown> = {}) {
-  return {
-    name,
-    source: 'coconut',
-    dataset: 'COCO',
-    classes: 'coco',
-    backbone: 'ResNet-50 (test fixture)',
-    pq: null,
-    pqNote: 'a test fixture',
-    inputSize: [1281, 1281],
-    bytes: PTH.byteLength,
-    sha256: SHA,
-    url: `${host.url}/${route}`,
-    fileName: `${name}.pth`,
-    format: 'pytorch',
-    access: 'direct',
-    preset: 'coco-r50',
-    page: `${host.url}/`,
-    ...overrides,
-  };
-}
+const entry = (name: string, route: string, overrides: Record<string, unknown> = {}) => standInEntry(host.url, PTH, name, route, overrides);
 
 beforeAll(async () => {
   host = await startStandInHost(new Map([['checkpoint.pth', PTH], ['kmax_resnet50_coco_train.tar.gz', ARCHIVE]]));

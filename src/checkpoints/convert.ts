@@ -8,13 +8,13 @@ import { CheckpointFormatError } from './errors';
 import { isTfBookkeepingKey, tfKeyRule } from './key-maps/tf';
 import { convertTfCheckpoint } from './key-maps/tf-convert';
 import { isPickle, readNumpyPickle } from './numpy/read-pickle';
-import { isLegacyTorchFile, readPytorchCheckpoint } from './pytorch/read-checkpoint';
-import { isZip } from './pytorch/zip';
+import { isLegacyTorchFile, openPytorchCheckpoint, readPytorchCheckpoint } from './pytorch/read-checkpoint';
+import { isZip, randomAccessBlob } from './pytorch/zip';
 import type { RawTensor } from './raw-tensor';
 import { readTfBundle } from './tf-bundle/read-bundle';
 import { readSsTable } from './tf-bundle/sstable';
 import { NotATfIndexError } from './tf-bundle/errors';
-import { toEngineTensors, type EngineTensor } from './to-engine';
+import { toEngineTensors, toEngineTensorsFrom, type EngineTensor } from './to-engine';
 
 /**
  * An official checkpoint -> what a model folder needs: detected config, class list,
@@ -98,22 +98,51 @@ const DEFAULT_PROCESSING: Readonly<Record<CheckpointFormat, ProcessingStyle>> = 
 };
 
 export async function convertCheckpoint(source: CheckpointSource, options: ConvertOptions = {}): Promise<ConvertedCheckpoint> {
+  if (source instanceof Blob && isZip(new Uint8Array(await source.slice(0, 4).arrayBuffer()))) return convertPytorchBlob(source, options);
   const checkpoint = await readCheckpointFiles(source, options, { skipTfBookkeeping: true });
   const progress = (converted: number, total: number) => options.onProgress?.({ status: 'convert', converted, total });
   const isTf = checkpoint.format === 'tf-bundle';
   const { tensors, dropped } = isTf
     ? convertTf(checkpoint.tensors, options.config, progress)
     : toEngineTensors(checkpoint.tensors, progress);
-  ownMemory(tensors, checkpoint.buffers);
+  ownMemory(tensors, (data) => checkpoint.buffers.has(data.buffer));
+  return converted(checkpoint.format, tensors, dropped, checkpoint.files, options);
+}
+
+/**
+ * A torch.save File/Blob, never read whole: one streamed pass hashes it, then the
+ * zip directory, data.pkl and each storage record are read by range and each tensor
+ * is converted as it arrives, so the peak is the converted tensors plus one record
+ * (a 977 MB ConvNeXt-L in the page: see README, "Converting the largest variant").
+ */
+async function convertPytorchBlob(blob: Blob, options: ConvertOptions): Promise<ConvertedCheckpoint> {
+  const [{ sha256 }] = await loadAll([blob], options.onProgress, { keep: false });
+  const name = options.fileNames?.[0] ?? fileNameOf(blob);
+  const files: SourceFile[] = [{ ...(name !== undefined ? { name } : {}), bytes: blob.size, sha256 }];
+  const checkpoint = await openPytorchCheckpoint(randomAccessBlob(blob));
+  const progress = (converted: number, total: number) => options.onProgress?.({ status: 'convert', converted, total });
+  const { tensors, dropped } = await toEngineTensorsFrom(checkpoint.entries(), checkpoint.size, progress);
+  // A view into part of a record (a tensor sharing its storage) would keep the whole record alive.
+  ownMemory(tensors, (data) => data.byteLength !== data.buffer.byteLength);
+  return converted('pytorch', tensors, dropped, files, options);
+}
+
+function converted(
+  format: CheckpointFormat,
+  tensors: Map<string, EngineTensor>,
+  dropped: string[],
+  files: readonly SourceFile[],
+  options: ConvertOptions,
+): ConvertedCheckpoint {
   const config = withProcessing(
-    options.config ?? detectConfig(tensors, { resnetVariant: isTf ? 'tf' : 'pytorch' }),
-    options.processing ?? DEFAULT_PROCESSING[checkpoint.format],
+    options.config ?? detectConfig(tensors, { resnetVariant: format === 'tf-bundle' ? 'tf' : 'pytorch' }),
+    options.processing ?? DEFAULT_PROCESSING[format],
   );
   return {
     config,
     classes: classesOf(config),
     tensors,
-    provenance: { source: checkpoint.format, files: checkpoint.files, createdAt: new Date().toISOString(), tool: CONVERTER_TOOL },
+    provenance: { source: format, files, createdAt: new Date().toISOString(), tool: CONVERTER_TOOL },
     dropped,
   };
 }
@@ -130,9 +159,9 @@ export function readCheckpoint(source: CheckpointSource, options: ReadOptions = 
  * the tensors and the shards (`kmax convert` of a 291 MB R50 .pth: peak RSS 2.2x
  * the file instead of 3.9x, together with the incremental SHA-256).
  */
-function ownMemory(tensors: Map<string, EngineTensor>, buffers: ReadonlySet<ArrayBufferLike>): void {
+function ownMemory(tensors: Map<string, EngineTensor>, isView: (data: Float32Array) => boolean): void {
   for (const [key, t] of tensors) {
-    if (buffers.has(t.data.buffer)) tensors.set(key, { shape: t.shape, data: t.data.slice() });
+    if (isView(t.data)) tensors.set(key, { shape: t.shape, data: t.data.slice() });
   }
 }
 
@@ -262,6 +291,7 @@ function withProcessing(config: KMaXConfig, processing: ProcessingStyle): KMaXCo
 async function loadAll(
   inputs: readonly CheckpointBytes[],
   onProgress: ReadOptions['onProgress'],
+  { keep }: { keep: boolean } = { keep: true },
 ): Promise<{ bytes: Uint8Array; sha256: string }[]> {
   const total = inputs.reduce((n, input) => n + (input instanceof Uint8Array ? input.byteLength : input.size), 0);
   let loaded = 0;
@@ -273,22 +303,22 @@ async function loadAll(
       loaded += chunk.byteLength;
       onProgress?.({ status: 'read', loaded, total });
     };
-    const bytes = input instanceof Uint8Array ? input : await readBlob(input, onChunk);
+    const bytes = input instanceof Uint8Array ? input : await readBlob(input, onChunk, keep);
     if (input instanceof Uint8Array) onChunk(input);
     out.push({ bytes, sha256: bytesToHex(hash.digest()) });
   }
   return out;
 }
 
-/** Reads a File/Blob into one buffer, handing on each chunk. */
-async function readBlob(blob: Blob, onChunk: (chunk: Uint8Array) => void): Promise<Uint8Array> {
-  const bytes = new Uint8Array(blob.size);
+/** Reads a File/Blob into one buffer (or only streams it by, `keep` false), handing on each chunk. */
+async function readBlob(blob: Blob, onChunk: (chunk: Uint8Array) => void, keep: boolean): Promise<Uint8Array> {
+  const bytes = new Uint8Array(keep ? blob.size : 0);
   let offset = 0;
   const reader = blob.stream().getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    bytes.set(value, offset);
+    if (keep) bytes.set(value, offset);
     offset += value.byteLength;
     onChunk(value);
   }

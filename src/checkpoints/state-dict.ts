@@ -11,12 +11,12 @@ export type StateDict = Map<string, RawTensor>;
  * else the object itself. Every entry must be a tensor: a non-tensor value means the
  * file is not a weights file, and is reported rather than skipped.
  */
-export function stateDictOf(root: PyValue, toTensor: (value: PyValue) => RawTensor | null): StateDict {
+export function stateDictOf<T = RawTensor>(root: PyValue, toTensor: (value: PyValue) => T | null): Map<string, T> {
   const dict = root instanceof Map && root.get('model') instanceof Map ? root.get('model') : root;
   if (!(dict instanceof Map)) {
     throw new CheckpointFormatError('The checkpoint holds no state dict (expected a dict of tensors, or {"model": ...}).');
   }
-  const tensors: StateDict = new Map();
+  const tensors = new Map<string, T>();
   for (const [key, value] of dict) {
     if (typeof key !== 'string') throw new CheckpointFormatError(`state dict key ${String(key)} is not a string`);
     const tensor = toTensor(value);

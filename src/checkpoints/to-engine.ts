@@ -25,27 +25,53 @@ export function toEngineTensors(
   raw: ReadonlyMap<string, RawTensor>,
   onTensor?: (done: number, total: number) => void,
 ): EngineTensors {
-  const tensors = new Map<string, EngineTensor>();
-  const dropped: string[] = [];
-  const unmapped: string[] = [];
-  let done = 0;
-  for (const [key, tensor] of raw) {
-    onTensor?.(done++, raw.size);
+  const engine = new EngineTensorsBuilder(raw.size, onTensor);
+  for (const [key, tensor] of raw) engine.add(key, tensor);
+  return engine.finish();
+}
+
+/** toEngineTensors for tensors read one at a time (a lazily read checkpoint). */
+export async function toEngineTensorsFrom(
+  raw: AsyncIterable<[string, RawTensor]>,
+  size: number,
+  onTensor?: (done: number, total: number) => void,
+): Promise<EngineTensors> {
+  const engine = new EngineTensorsBuilder(size, onTensor);
+  for await (const [key, tensor] of raw) engine.add(key, tensor);
+  return engine.finish();
+}
+
+class EngineTensorsBuilder {
+  private readonly tensors = new Map<string, EngineTensor>();
+  private readonly dropped: string[] = [];
+  private readonly unmapped: string[] = [];
+  private done = 0;
+
+  constructor(
+    private readonly total: number,
+    private readonly onTensor?: (done: number, total: number) => void,
+  ) {}
+
+  add(key: string, tensor: RawTensor): void {
+    this.onTensor?.(this.done++, this.total);
     if (isIgnoredPytorchKey(key)) {
-      dropped.push(key);
-      continue;
+      this.dropped.push(key);
+      return;
     }
     const rule = pytorchKeyRule(key);
     if (rule === undefined) {
-      unmapped.push(key);
-      continue;
+      this.unmapped.push(key);
+      return;
     }
     if (tensor.dtype !== 'float32' && tensor.dtype !== 'float16' && tensor.dtype !== 'float64') {
       throw new CheckpointFormatError(`"${key}" holds ${tensor.dtype} values; kMaX weights are floating point`);
     }
-    tensors.set(key, toEngineLayout(key, rule.layout, tensor.shape, toFloat32(tensor)));
+    this.tensors.set(key, toEngineLayout(key, rule.layout, tensor.shape, toFloat32(tensor)));
   }
-  if (unmapped.length > 0) throw new UnmappedKeysError(unmapped);
-  onTensor?.(raw.size, raw.size);
-  return { tensors, dropped };
+
+  finish(): EngineTensors {
+    if (this.unmapped.length > 0) throw new UnmappedKeysError(this.unmapped);
+    this.onTensor?.(this.total, this.total);
+    return { tensors: this.tensors, dropped: this.dropped };
+  }
 }

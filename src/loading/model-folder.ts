@@ -57,64 +57,86 @@ export function verifyShards(modelJson: ModelJson, shards: ReadonlyMap<string, U
 
 const SHARD_BYTES = 4 * 1024 * 1024;
 
-/** Writes a model folder: one manifest group, shards of ~4 MB, float32 or float16 storage. */
-export function encodeModelFolder(args: {
+interface ModelFolderArgs {
   config: KMaXConfig;
   classes: readonly ClassInfo[];
   provenance: Provenance;
   tensors: ReadonlyMap<string, HostTensor>;
   fp16?: boolean;
-}): ModelFiles {
-  const fp16 = args.fp16 ?? false;
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const chunks: Uint8Array[] = [];
-  for (const [name, t] of args.tensors) {
-    const spec: tf.io.WeightsManifestEntry = { name, shape: [...t.shape], dtype: 'float32' };
-    if (fp16) {
-      spec.quantization = { dtype: 'float16' };
-      chunks.push(new Uint8Array(toFloat16Array(t.data).buffer));
-    } else {
-      chunks.push(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    }
-    specs.push(spec);
-  }
-  const shards = splitIntoShards(chunks, SHARD_BYTES);
-  const names = shards.map((_, i) => `group1-shard${i + 1}of${shards.length}.bin`);
-  const files = new Map(names.map((n, i) => [n, shards[i]]));
-  const modelJson: ModelJson = {
-    format: MODEL_FORMAT,
-    config: args.config,
-    classes: args.classes,
-    provenance: args.provenance,
-    weightsManifest: [{ paths: names, weights: specs }],
-    shardSha256: shardHashes(files),
-  };
-  return { modelJson, shards: files };
 }
 
-function splitIntoShards(chunks: readonly Uint8Array[], shardBytes: number): Uint8Array[] {
-  const total = chunks.reduce((s, c) => s + c.byteLength, 0);
-  const shards: Uint8Array[] = [];
-  let current = new Uint8Array(Math.min(shardBytes, total));
-  let offset = 0;
-  let remaining = total;
-  for (const chunk of chunks) {
-    let pos = 0;
-    while (pos < chunk.byteLength) {
-      const n = Math.min(chunk.byteLength - pos, current.byteLength - offset);
-      current.set(chunk.subarray(pos, pos + n), offset);
-      offset += n;
-      pos += n;
-      remaining -= n;
-      if (offset === current.byteLength && remaining > 0) {
-        shards.push(current);
-        current = new Uint8Array(Math.min(shardBytes, remaining));
-        offset = 0;
+/** Writes a model folder: one manifest group, shards of ~4 MB, float32 or float16 storage. */
+export function encodeModelFolder(args: ModelFolderArgs): ModelFiles {
+  const folder = streamModelFolder(args);
+  const shards = new Map(folder.shards());
+  return { modelJson: folder.modelJson(), shards };
+}
+
+/** A model folder made shard by shard, so that a writer holds one shard at a time. */
+export interface StreamedModelFolder {
+  /** Shard bytes of every tensor together. */
+  readonly totalBytes: number;
+  /** The shards in manifest order, each made when it is asked for. */
+  shards(): Iterable<[string, Uint8Array]>;
+  /** model.json, with every shard's SHA-256: once shards() has run to its end. */
+  modelJson(): ModelJson;
+}
+
+export function streamModelFolder(args: ModelFolderArgs): StreamedModelFolder {
+  const fp16 = args.fp16 ?? false;
+  const specs: tf.io.WeightsManifestEntry[] = [...args.tensors].map(([name, t]) => ({
+    name,
+    shape: [...t.shape],
+    dtype: 'float32',
+    ...(fp16 ? { quantization: { dtype: 'float16' as const } } : {}),
+  }));
+  const totalBytes = [...args.tensors.values()].reduce((n, t) => n + t.data.length * (fp16 ? 2 : 4), 0);
+  const count = Math.max(1, Math.ceil(totalBytes / SHARD_BYTES));
+  const names = Array.from({ length: count }, (_, i) => `group1-shard${i + 1}of${count}.bin`);
+  const hashes: Record<string, string> = {};
+  function* shards(): Generator<[string, Uint8Array]> {
+    let index = 0;
+    let current = new Uint8Array(Math.min(SHARD_BYTES, totalBytes));
+    let offset = 0;
+    let remaining = totalBytes;
+    const done = (): [string, Uint8Array] => {
+      const name = names[index++];
+      hashes[name] = bytesToHex(sha256(current));
+      return [name, current];
+    };
+    for (const t of args.tensors.values()) {
+      const chunk = fp16 ? new Uint8Array(toFloat16Array(t.data).buffer) : new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+      let pos = 0;
+      while (pos < chunk.byteLength) {
+        const n = Math.min(chunk.byteLength - pos, current.byteLength - offset);
+        current.set(chunk.subarray(pos, pos + n), offset);
+        offset += n;
+        pos += n;
+        remaining -= n;
+        if (offset === current.byteLength && remaining > 0) {
+          yield done();
+          current = new Uint8Array(Math.min(SHARD_BYTES, remaining));
+          offset = 0;
+        }
       }
     }
+    yield done();
   }
-  shards.push(current);
-  return shards;
+  return {
+    totalBytes,
+    shards,
+    modelJson: () => {
+      if (Object.keys(hashes).length !== names.length) throw new Error('model.json is known once every shard is written');
+      return {
+        format: MODEL_FORMAT,
+        config: args.config,
+        classes: args.classes,
+        provenance: args.provenance,
+        weightsManifest: [{ paths: names, weights: specs }],
+        shardSha256: Object.fromEntries(names.map((n) => [n, hashes[n]])),
+      };
+    },
+  };
 }
 
 /** Parses and sanity-checks `model.json` text. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FIXTURES_DIR } from '../test-utils/fixtures';
+import { convertCheckpoint } from '../checkpoints/convert';
 import { convertToStore } from '../worker/convert-checkpoint';
 import { fetchModel } from './load-model';
 import { decodeModelWeights, encodeModelFolder, ModelIntegrityError } from './model-folder';
@@ -102,6 +103,13 @@ describe('model store', () => {
     const stored = [...files.values()].slice(1).reduce((n, b) => n + b.byteLength, 0);
     expect(stored).toBe(model.bytes);
     expect(model.bytes).toBeGreaterThan(0.5 * bytes.byteLength);
+    // The File was read by range and stored shard by shard: the same shards as the whole file converted at once.
+    const whole = await convertCheckpoint(new Uint8Array(bytes));
+    const expected = encodeModelFolder({ config: model.config, classes: model.classes, provenance: model.provenance, tensors: whole.tensors });
+    expect(whole.provenance.files[0].sha256).toBe(model.provenance.files?.[0]?.sha256);
+    expect([...files.keys()].slice(1)).toEqual([...expected.shards.keys()]);
+    for (const [name, shard] of expected.shards) expect(Buffer.compare(files.get(name)!, shard)).toBe(0);
+    expect(JSON.parse(new TextDecoder().decode(files.get('model.json')))).toEqual(expected.modelJson);
   });
 
   it('a shard damaged in storage fails its load with ModelIntegrityError naming the shard', async () => {

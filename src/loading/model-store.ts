@@ -1,5 +1,5 @@
 import type { ClassInfo, KMaXConfig } from '../model/config';
-import { manifestBytes, parseModelJson, type ModelFiles } from './model-folder';
+import { manifestBytes, parseModelJson, type ModelFiles, type StreamedModelFolder } from './model-folder';
 import type { Provenance } from './model-format';
 
 /**
@@ -77,18 +77,23 @@ export class ModelStore {
     return models.sort((a, b) => (a.provenance.createdAt ?? '').localeCompare(b.provenance.createdAt ?? ''));
   }
 
-  /** Writes a model folder shard by shard, model.json last; on failure nothing of it stays. */
-  async save(id: string, folder: ModelFiles, onProgress?: (progress: StoreProgress) => void): Promise<StoredModel> {
-    const json = JSON.stringify(folder.modelJson);
-    const total = [...folder.shards.values()].reduce((n, b) => n + b.byteLength, 0);
+  /**
+   * Writes a model folder shard by shard, model.json last; on failure nothing of it
+   * stays. A streamed folder's shards are made one at a time as they are written.
+   */
+  async save(id: string, folder: ModelFiles | StreamedModelFolder, onProgress?: (progress: StoreProgress) => void): Promise<StoredModel> {
+    const streamed = isStreamed(folder) ? folder : streamedOf(folder);
+    const total = streamed.totalBytes;
     let stored = 0;
     await this.delete(id);
+    let json: string;
     try {
-      for (const [name, bytes] of folder.shards) {
+      for (const [name, bytes] of streamed.shards()) {
         await this.cache.put(keyOf(id, name), new Response(bytes as Uint8Array<ArrayBuffer>));
         stored += bytes.byteLength;
         onProgress?.({ status: 'store', stored, total });
       }
+      json = JSON.stringify(streamed.modelJson());
       await this.cache.put(keyOf(id, MODEL_JSON), new Response(json, { headers: { 'Content-Type': 'application/json' } }));
     } catch (error) {
       await this.delete(id).catch(() => undefined);
@@ -124,6 +129,18 @@ export class ModelStore {
     }
     return existed;
   }
+}
+
+function isStreamed(folder: ModelFiles | StreamedModelFolder): folder is StreamedModelFolder {
+  return typeof folder.shards === 'function';
+}
+
+function streamedOf(folder: ModelFiles): StreamedModelFolder {
+  return {
+    totalBytes: [...folder.shards.values()].reduce((n, b) => n + b.byteLength, 0),
+    shards: () => folder.shards.entries(),
+    modelJson: () => folder.modelJson,
+  };
 }
 
 /** Cache keys must be http(s) URLs; they are never fetched. */

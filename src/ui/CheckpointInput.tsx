@@ -1,10 +1,10 @@
-import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { megabytes } from '../loading/model-store';
 import { convertCheckpoint, setConvertInputSize } from '../state/actions';
 import type { Conversion, ConvertedModel } from '../state/model-slice';
 import { useAppStore } from '../state/store';
 import { ConvertedModels } from './ConvertedModels';
+import { useFileDrop } from './use-file-drop';
 
 /** Names that look like checkpoint files; they only route a page-wide drop here (the bytes decide the format). */
 export function isCheckpointFileName(name: string): boolean {
@@ -24,24 +24,9 @@ export function CheckpointInput() {
   const error = useAppStore((s) => s.conversionError);
   const inputSize = useAppStore((s) => s.convertInputSize);
   const converted = useAppStore(useShallow((s) => s.models.filter((m): m is ConvertedModel => m.kind === 'stored')));
-  const [over, setOver] = useState(false);
+  const drop = useFileDrop((files) => void convertCheckpoint(files));
   return (
-    <div
-      className={over ? 'checkpoint-drop over' : 'checkpoint-drop'}
-      onDragOver={(e) => {
-        if (![...e.dataTransfer.types].includes('Files')) return;
-        e.preventDefault();
-        e.stopPropagation();
-        setOver(true);
-      }}
-      onDragLeave={() => setOver(false)}
-      onDrop={(e) => {
-        e.preventDefault();
-        e.stopPropagation();
-        setOver(false);
-        void convertCheckpoint([...e.dataTransfer.files]);
-      }}
-    >
+    <div className={drop.over ? 'checkpoint-drop over' : 'checkpoint-drop'} {...drop.handlers}>
       <label className="field">
         <span>Checkpoint</span>
         <input

@@ -7,6 +7,7 @@ import { CancelledError } from '../worker/errors';
 import type { ConversionProgress } from '../worker/protocol';
 import { CATALOGUE, describePq, describeSize, parseCatalogue, type ZooEntry } from '../zoo/catalogue';
 import { hostOf, type DownloadProgress } from '../zoo/download';
+import { useFileDrop } from './use-file-drop';
 
 /**
  * The shipped catalogue. A test build (the e2e config) puts entries served by
@@ -25,10 +26,11 @@ interface Job {
   readonly progress: { readonly status: 'download'; readonly loaded: number; readonly total: number | null } | ConversionProgress;
 }
 
-/** Why the last Get failed; the entry's link and a drop target go with it. */
+/** Why the last Get failed; the entry's link and a drop target go with it, and Retry where the host answered. */
 interface Problem {
   readonly entry: ZooEntry;
   readonly sentence: string;
+  readonly retry: boolean;
 }
 
 /**
@@ -40,6 +42,7 @@ interface Problem {
 export function ModelZoo() {
   const [job, setJob] = useState<Job | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
+  const [cancelled, setCancelled] = useState<string | null>(null);
   const shown = useRef('');
 
   const get = async (entry: ZooEntry) => {
@@ -52,6 +55,7 @@ export function ModelZoo() {
       shown.current = step;
     };
     setProblem(null);
+    setCancelled(null);
     show({ status: 'download', loaded: 0, total: entry.bytes });
     const size = useAppStore.getState().convertInputSize;
     try {
@@ -68,14 +72,19 @@ export function ModelZoo() {
       await adoptConvertedModel(model);
     } catch (error) {
       setJob(null);
-      if (error instanceof CancelledError) return;
+      if (error instanceof CancelledError) {
+        setCancelled(`Download of ${entry.fileName} cancelled: nothing was kept, the current model stays.`);
+        return;
+      }
       const e = error as Error;
+      const refused = e.name === 'ZooHostRefusedError';
       setProblem({
         entry,
-        sentence:
-          e.name === 'ZooHostRefusedError'
-            ? `${hostOf(entry.url)} does not let this page download ${entry.fileName} (no CORS headers, blocked or offline).`
-            : `Could not get ${entry.name}: ${e.message}.`,
+        sentence: refused
+          ? `${hostOf(entry.url)} does not let this page download ${entry.fileName} (no CORS headers, blocked or offline).`
+          : `Could not get ${entry.name}: ${e.message}.`,
+        // The worker keeps the bytes of a broken connection: Retry asks for the rest.
+        retry: !refused,
       });
     }
   };
@@ -86,7 +95,12 @@ export function ModelZoo() {
       <div className="zoo-panel">
         <p className="hint">The official kMaX-DeepLab checkpoints. Nothing is downloaded until you press Get; the model is converted and kept in this browser. The input size of the Official checkpoint panel applies.</p>
         {job !== null && <JobProgress job={job} />}
-        {problem !== null && <ProblemNotice problem={problem} />}
+        {cancelled !== null && (
+          <p role="status" className="hint">
+            {cancelled}
+          </p>
+        )}
+        {problem !== null && <ProblemNotice problem={problem} onRetry={() => void get(problem.entry)} />}
         <ul className="zoo-list" aria-label="Model zoo">
           {ZOO.map((entry) => (
             <li key={entry.name}>
@@ -150,29 +164,20 @@ function JobProgress({ job }: { job: Job }) {
 }
 
 /** One sentence, the link, and a drop target for the file downloaded by hand (converted as a dropped checkpoint is). */
-function ProblemNotice({ problem }: { problem: Problem }) {
+function ProblemNotice({ problem, onRetry }: { problem: Problem; onRetry: () => void }) {
   const { entry } = problem;
-  const [over, setOver] = useState(false);
+  const drop = useFileDrop((files) => void convertCheckpoint(files));
   const conversionError = useAppStore((s) => s.conversionError);
   return (
-    <div
-      className={over ? 'zoo-problem checkpoint-drop over' : 'zoo-problem checkpoint-drop'}
-      onDragOver={(e) => {
-        e.preventDefault();
-        e.stopPropagation();
-        setOver(true);
-      }}
-      onDragLeave={() => setOver(false)}
-      onDrop={(e) => {
-        e.preventDefault();
-        e.stopPropagation();
-        setOver(false);
-        void convertCheckpoint([...e.dataTransfer.files]);
-      }}
-    >
+    <div className={drop.over ? 'zoo-problem checkpoint-drop over' : 'zoo-problem checkpoint-drop'} {...drop.handlers}>
       <p role="alert" className="error">
         {problem.sentence}
       </p>
+      {problem.retry && (
+        <button type="button" aria-label={`Retry ${entry.name}`} onClick={onRetry}>
+          Retry
+        </button>
+      )}
       <p>
         <a href={entry.url} target="_blank" rel="noreferrer">
           Download {entry.fileName}

@@ -55,7 +55,7 @@ function loopBack(env: Partial<HandlerEnvironment>): SegmenterWorkerConnection {
 }
 
 describe('the worker downloads a zoo checkpoint', () => {
-  it('streams it into one buffer with byte progress, then converts it as a dropped file', async () => {
+  it('streams it into a Blob with byte progress, then converts it as a dropped file', async () => {
     for (const known of [true, false]) {
       const converted: NamedCheckpointFile[] = [];
       const connection = loopBack({
@@ -77,7 +77,7 @@ describe('the worker downloads a zoo checkpoint', () => {
       expect(model).toEqual(MODEL);
       expect(converted).toHaveLength(1);
       expect(converted[0].name).toBe('zoo.pth');
-      const file = converted[0].file as Uint8Array;
+      const file = new Uint8Array(await (converted[0].file as Blob).arrayBuffer());
       expect(file.byteLength).toBe(PTH.byteLength);
       expect(createHash('sha256').update(file).digest('hex')).toBe(SHA);
       expect(bytes[0]).toEqual([0, PTH.byteLength]);
@@ -130,5 +130,51 @@ describe('the worker downloads a zoo checkpoint', () => {
     expect(refused).toMatchObject({ name: 'ZooHostRefusedError', message: expect.stringMatching(/^127\.0\.0\.1:1 refused the download/) });
     const wrong = await connection.download({ ...target('cors/checkpoint.pth'), bytes: PTH.byteLength - 1 }, {}).catch((e: unknown) => e);
     expect(wrong).toMatchObject({ name: 'ZooDownloadError', message: `${host.url.slice(7)} announces ${PTH.byteLength} bytes, the catalogue says ${PTH.byteLength - 1}: not the published file` });
+  });
+
+  it('a cut-off download resumes on the next Get with a Range request after the bytes it kept; the whole file is checked', async () => {
+    for (const [route, resumed] of [['cut', true], ['cutwhole', false]] as const) {
+      host.requests.length = 0;
+      const got: Uint8Array[] = [];
+      const connection = loopBack({
+        downloadCheckpoint,
+        convertCheckpoint: async (files) => {
+          got.push(new Uint8Array(await (files[0].file as Blob).arrayBuffer()));
+          return MODEL;
+        },
+      });
+      const bytes: number[] = [];
+      const first = await connection.download(target(`${route}/checkpoint.pth`), { onDownload: (p) => bytes.push(p.loaded) }).catch((e: unknown) => e);
+      expect(first).toMatchObject({ name: 'ZooDownloadError', message: expect.stringMatching(/broke after \d+ of \d+ bytes/) });
+      const kept = bytes.at(-1) as number;
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThan(PTH.byteLength);
+      const again: number[] = [];
+      expect(await connection.download(target(`${route}/checkpoint.pth`), { onDownload: (p) => again.push(p.loaded) })).toEqual(MODEL);
+      // The host's 206 goes on after the kept bytes; a host that ignores the Range (200) starts the file over.
+      expect(host.requests).toEqual([
+        { path: `/${route}/checkpoint.pth`, range: undefined },
+        { path: `/${route}/checkpoint.pth`, range: `bytes=${kept}-` },
+      ]);
+      expect(again[0]).toBe(resumed ? kept : 0);
+      expect(got).toHaveLength(1);
+      expect(createHash('sha256').update(got[0]).digest('hex')).toBe(SHA);
+    }
+  });
+
+  it('a cancelled download keeps nothing: the next Get starts from the first byte', async () => {
+    host.requests.length = 0;
+    let converted = 0;
+    const connection = loopBack({ downloadCheckpoint, convertCheckpoint: async () => (converted++, MODEL) });
+    const controller = new AbortController();
+    const loaded: number[] = [];
+    const cancelled = connection
+      .download(target('slow/checkpoint.pth'), { signal: controller.signal, onDownload: (p) => (loaded.push(p.loaded), p.loaded > 0 && controller.abort()) })
+      .catch((e: unknown) => e);
+    expect(await cancelled).toBeInstanceOf(CancelledError);
+    expect(loaded.at(-1)).toBeLessThan(PTH.byteLength);
+    expect(converted).toBe(0);
+    expect(await connection.download(target('cors/checkpoint.pth'), {})).toEqual(MODEL);
+    expect(host.requests.map((r) => r.range)).toEqual([undefined, undefined]);
   });
 });

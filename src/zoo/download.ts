@@ -56,8 +56,11 @@ export interface DownloadOptions {
   /** SHA-256 state over the bytes already held (required with an offset when the hash is checked). */
   readonly hash?: ReturnType<typeof sha256.create>;
   readonly signal?: AbortSignal;
-  /** Called once the host's answer is checked, before any body byte: `start` is where the body goes in the file (0 when the host ignored the Range). */
-  readonly onStart?: (start: number, total: number | null) => void | Promise<void>;
+  /**
+   * Called once the host's answer is checked, before any body byte: `start` is where the body goes in the file
+   * (0 when the host ignored the Range), `hash` the SHA-256 state the body's bytes go into (a new one from 0).
+   */
+  readonly onStart?: (start: number, total: number | null, hash: ReturnType<typeof sha256.create>) => void | Promise<void>;
   /** Each body chunk, in order. */
   readonly onChunk: (chunk: Uint8Array) => void | Promise<void>;
   readonly onProgress?: (progress: DownloadProgress) => void;
@@ -83,7 +86,7 @@ export async function download(target: DownloadTarget, options: DownloadOptions)
   const { start, total } = checkAnswer(target, response, offset);
   // A host that ignores Range sends the whole file again: start over.
   const hash = start === 0 ? sha256.create() : (options.hash ?? sha256.create());
-  await options.onStart?.(start, total);
+  await options.onStart?.(start, total, hash);
   let loaded = start;
   options.onProgress?.({ loaded, total });
   const reader = response.body?.getReader();

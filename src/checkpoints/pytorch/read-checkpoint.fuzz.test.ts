@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { unzipSync, zipSync } from 'fflate';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkOutcome, FuzzTally, fuzzParameters, fuzzTimeout, mutatedFile, type Seed } from '../../test-utils/fuzz';
 import { pickleFields, seedFile, zipFields } from '../../test-utils/fuzz-seeds';
 import { CheckpointFormatError } from '../errors';
-import { readPytorchCheckpoint } from './read-checkpoint';
+import { openPytorchCheckpoint, readPytorchCheckpoint } from './read-checkpoint';
+import { randomAccessBlob } from './zip';
 
 const isTyped = (e: unknown) => e instanceof CheckpointFormatError;
 
@@ -41,6 +42,16 @@ function rezip(seedName: string, pickle: Uint8Array): Uint8Array {
   return zipSync(files as Parameters<typeof zipSync>[0]);
 }
 
+/** Reads a file in ranges (as a dropped File is) into key -> [dtype, shape, bytes]. */
+type Described = [string, readonly number[], Uint8Array];
+
+async function readLazily(bytes: Uint8Array) {
+  const checkpoint = await openPytorchCheckpoint(randomAccessBlob(new Blob([bytes as Uint8Array<ArrayBuffer>])));
+  const out = new Map<string, Described>();
+  for await (const [key, t] of checkpoint.entries()) out.set(key, [t.dtype, t.shape, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)]);
+  return out;
+}
+
 describe('fuzz: torch.save zip + restricted pickle', () => {
   it(
     'mutated zip files end in a state dict or a CheckpointFormatError',
@@ -53,6 +64,37 @@ describe('fuzz: torch.save zip + restricted pickle', () => {
         fuzzParameters(),
       );
       console.log(tally.summary('torch zip'));
+    },
+    fuzzTimeout(),
+  );
+
+  it(
+    'a mutated zip read in ranges gives the tensors the whole-file reader gives, or a CheckpointFormatError where it fails',
+    async () => {
+      const tally = new FuzzTally();
+      await fc.assert(
+        fc.asyncProperty(mutatedFile(ZIP_SEEDS), async (c) => {
+          let whole: Map<string, Described> | Error;
+          try {
+            whole = new Map([...readPytorchCheckpoint(c.bytes)].map(([k, t]): [string, Described] => [k, [t.dtype, t.shape, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)]]));
+          } catch (error) {
+            whole = error as Error;
+          }
+          const outcome = await checkOutcome(c, () => readLazily(c.bytes).then((lazy) => {
+            if (whole instanceof Error) throw new Error(`the whole-file reader failed (${whole.message}) but the ranged one read ${lazy.size} tensors`);
+            expect([...lazy.keys()]).toEqual([...whole.keys()]);
+            for (const [key, [dtype, shape, data]] of whole) {
+              const [lazyDType, lazyShape, lazyData] = lazy.get(key) as Described;
+              expect([lazyDType, lazyShape]).toEqual([dtype, shape]);
+              if (Buffer.compare(lazyData, data) !== 0) throw new Error(`"${key}" differs between the two readers`);
+            }
+          }), { isTyped });
+          if (outcome.kind === 'error') expect(whole).toBeInstanceOf(CheckpointFormatError);
+          tally.add(outcome);
+        }),
+        fuzzParameters(),
+      );
+      console.log(tally.summary('torch zip, ranged'));
     },
     fuzzTimeout(),
   );

@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CheckpointFormatError, DisallowedGlobalError, LegacyTorchFormatError } from '../errors';
 import { readNumpyPickle } from '../numpy/read-pickle';
 import { toFloat32 } from '../raw-tensor';
 import { fixture, misaligned } from '../testdata/fixtures';
-import { readPytorchCheckpoint } from './read-checkpoint';
-import { readZipDirectory } from './zip';
+import { openPytorchCheckpoint, readPytorchCheckpoint } from './read-checkpoint';
+import { randomAccessBlob, readZipDirectory, type RandomAccessFile } from './zip';
 
 function values(data: ArrayLike<number | bigint>): (number | bigint)[] {
   return Array.from(data);
@@ -127,6 +127,66 @@ describe('readPytorchCheckpoint', () => {
     damaged[at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true)] ^= 0xff;
     expect(() => readPytorchCheckpoint(damaged)).toThrow(/zip entry ".*\/data\/0" is corrupted \(CRC-32 mismatch\)/);
     expect(() => readPytorchCheckpoint(bytes)).not.toThrow();
+  });
+});
+
+/** A file read in ranges, recording each range. */
+function ranged(bytes: Uint8Array): RandomAccessFile & { reads: [number, number][] } {
+  const file = randomAccessBlob(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+  const reads: [number, number][] = [];
+  return { size: file.size, reads, read: (start, end) => (reads.push([start, end]), file.read(start, end)) };
+}
+
+async function readLazily(file: RandomAccessFile) {
+  const checkpoint = await openPytorchCheckpoint(file);
+  const tensors = new Map<string, { dtype: string; shape: readonly number[]; data: (number | bigint)[] }>();
+  for await (const [key, t] of checkpoint.entries()) tensors.set(key, { dtype: t.dtype, shape: t.shape, data: values(t.data) });
+  return tensors;
+}
+
+describe('openPytorchCheckpoint (a file read in ranges)', () => {
+  it.each(['views.pt', 'bare_module.pt', 'deflated.pt', 'big_endian.pt'])('gives what readPytorchCheckpoint gives: %s', async (name) => {
+    const bytes = fixture(name);
+    const whole = readPytorchCheckpoint(bytes);
+    const lazy = await readLazily(ranged(bytes));
+    expect([...lazy.keys()]).toEqual([...whole.keys()]);
+    for (const [key, t] of whole) expect(lazy.get(key)).toEqual({ dtype: t.dtype, shape: t.shape, data: values(t.data) });
+  });
+
+  it('never reads the file whole: the directory from the tail, then one record at a time', async () => {
+    const bytes = new Uint8Array(readFileSync('training/fixtures/r50-coco-4stage/checkpoint.pth'));
+    const file = ranged(bytes);
+    const lazy = await readLazily(file);
+    expect(lazy.size).toBe(readPytorchCheckpoint(bytes).size);
+    const records = [...readZipDirectory(bytes).values()];
+    const largest = Math.max(...records.map((e) => e.compressedSize));
+    expect(largest).toBeLessThan(bytes.byteLength / 5);
+    // The tail: the end record, its comment room and the directory.
+    const tail = bytes.byteLength - Math.min(...records.map((e) => e.localHeaderOffset + 30 + e.name.length + e.compressedSize));
+    for (const [start, end] of file.reads) expect(end - start).toBeLessThanOrEqual(Math.max(largest, tail + 0xffff + 100));
+    expect(file.reads.length).toBeGreaterThan(records.length);
+  });
+
+  it('fails as readPytorchCheckpoint does on legacy, truncated, foreign and corrupted files', async () => {
+    const bytes = fixture('views.pt');
+    const damaged = new Uint8Array(bytes);
+    const entry = [...readZipDirectory(damaged).values()].find((e) => e.name.endsWith('/data/0'))!;
+    const view = new DataView(damaged.buffer, damaged.byteOffset);
+    const at = entry.localHeaderOffset;
+    damaged[at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true)] ^= 0xff;
+    const cases: [Uint8Array, RegExp][] = [
+      [fixture('legacy.pt'), /_use_new_zipfile_serialization=True/],
+      [bytes.subarray(0, bytes.byteLength - 40), /truncated/],
+      [bytes.subarray(0, 1500), /truncated/],
+      [fixture('f4.npy'), /not a PyTorch checkpoint/],
+      [new Uint8Array(0), /not a PyTorch checkpoint/],
+      [damaged, /zip entry ".*\/data\/0" is corrupted \(CRC-32 mismatch\)/],
+    ];
+    for (const [file, message] of cases) {
+      expect(() => readPytorchCheckpoint(file)).toThrow(message);
+      await expect(readLazily(ranged(file))).rejects.toThrow(message);
+    }
+    await expect(readLazily(ranged(fixture('legacy.pt')))).rejects.toThrow(LegacyTorchFormatError);
   });
 });
 

@@ -86,13 +86,73 @@ export function readZipDirectory(bytes: Uint8Array, base = 0): Map<string, ZipEn
 
 /** An entry's bytes: a view for stored entries, inflated for deflated ones. */
 export function readZipEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const at = entry.localHeaderOffset;
-  if (at + 30 > bytes.byteLength || view.getUint32(at, true) !== LOCAL_HEADER) throw truncated();
-  const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
+  if (at + LOCAL_HEADER_BYTES > bytes.byteLength) throw truncated();
+  const start = at + entryDataOffset(bytes.subarray(at, at + LOCAL_HEADER_BYTES));
   const end = start + entry.compressedSize;
   if (end > bytes.byteLength) throw truncated();
-  const data = bytes.subarray(start, end);
+  return entryContent(bytes.subarray(start, end), entry);
+}
+
+/**
+ * A zip file read in ranges (a File/Blob sliced, never read whole): `read(start, end)`
+ * returns those bytes in a buffer of their own.
+ */
+export interface RandomAccessFile {
+  readonly size: number;
+  read(start: number, end: number): Promise<Uint8Array>;
+}
+
+export function randomAccessBlob(blob: Blob): RandomAccessFile {
+  return { size: blob.size, read: async (start, end) => new Uint8Array(await blob.slice(start, end).arrayBuffer()) };
+}
+
+/** The central directory, read from the file's tail only (at most two ranges). */
+export async function readZipDirectoryFrom(file: RandomAccessFile): Promise<Map<string, ZipEntry>> {
+  // The end record (22 bytes, a comment up to 65535) and the zip64 locator and record before it.
+  let base = Math.max(0, file.size - 22 - 0xffff - 20 - 56);
+  let tail = await file.read(base, file.size);
+  const start = directoryStart(tail, base);
+  if (start < base) {
+    base = start;
+    tail = await file.read(base, file.size);
+  }
+  return readZipDirectory(tail, base);
+}
+
+/** An entry's bytes, read from its two ranges (local header, data); checked as readZipEntry checks them. */
+export async function readZipEntryFrom(file: RandomAccessFile, entry: ZipEntry): Promise<Uint8Array> {
+  const at = entry.localHeaderOffset;
+  if (at + LOCAL_HEADER_BYTES > file.size) throw truncated();
+  const start = at + entryDataOffset(await file.read(at, at + LOCAL_HEADER_BYTES));
+  const end = start + entry.compressedSize;
+  if (end > file.size) throw truncated();
+  return entryContent(await file.read(start, end), entry);
+}
+
+const LOCAL_HEADER_BYTES = 30;
+
+/** Offset of an entry's data from its local header (the header's own name and extra field lengths). */
+function entryDataOffset(header: Uint8Array): number {
+  if (u32(header, 0) !== LOCAL_HEADER) throw truncated();
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  return LOCAL_HEADER_BYTES + view.getUint16(26, true) + view.getUint16(28, true);
+}
+
+/** The lowest offset of the directory (the zip64 end record or the central directory) that `tail` points to. */
+function directoryStart(tail: Uint8Array, base: number): number {
+  const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
+  const eocd = findEndOfDirectory(tail);
+  let offset = view.getUint32(eocd + 16, true);
+  if (eocd >= 20 && view.getUint32(eocd - 20, true) === ZIP64_LOCATOR) {
+    const zip64 = safe(view.getBigUint64(eocd - 20 + 8, true));
+    offset = zip64;
+    if (zip64 >= base && zip64 + 56 <= base + tail.byteLength) offset = Math.min(zip64, safe(view.getBigUint64(zip64 - base + 48, true)));
+  }
+  return offset;
+}
+
+function entryContent(data: Uint8Array, entry: ZipEntry): Uint8Array {
   if (entry.method !== 0 && entry.method !== 8) {
     throw new CheckpointFormatError(`zip entry "${entry.name}" uses unsupported compression method ${entry.method}`);
   }
