@@ -128,6 +128,16 @@ describe('readPytorchCheckpoint', () => {
     expect(() => readPytorchCheckpoint(damaged)).toThrow(/zip entry ".*\/data\/0" is corrupted \(CRC-32 mismatch\)/);
     expect(() => readPytorchCheckpoint(bytes)).not.toThrow();
   });
+
+  it('a directory entry whose name, extra field or comment runs past the end is truncated, not a RangeError (a fuzz case)', () => {
+    const damaged = new Uint8Array(bytes);
+    const view = new DataView(damaged.buffer, damaged.byteOffset);
+    let last = -1;
+    for (let p = 0; p + 4 <= damaged.byteLength; p++) if (view.getUint32(p, true) === 0x02014b50) last = p;
+    view.setUint16(last + 30, 0xfff0, true);
+    expect(() => readPytorchCheckpoint(damaged)).toThrow(CheckpointFormatError);
+    expect(() => readPytorchCheckpoint(damaged)).toThrow(/truncated/);
+  });
 });
 
 /** A file read in ranges, recording each range. */

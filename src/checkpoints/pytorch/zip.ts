@@ -54,6 +54,7 @@ export function readZipDirectory(bytes: Uint8Array, base = 0): Map<string, ZipEn
     const nameLength = view.getUint16(p + 28, true);
     const extraLength = view.getUint16(p + 30, true);
     const commentLength = view.getUint16(p + 32, true);
+    if (p + 46 + nameLength + extraLength + commentLength > bytes.byteLength) throw truncated();
     const name = decoder.decode(bytes.subarray(p + 46, p + 46 + nameLength));
     let compressedSize = view.getUint32(p + 20, true);
     let size = view.getUint32(p + 24, true);
@@ -67,6 +68,7 @@ export function readZipDirectory(bytes: Uint8Array, base = 0): Map<string, ZipEn
       if (id === ZIP64_EXTRA) {
         let q = extra + 4;
         const next = (): number => {
+          if (q + 8 > Math.min(extra + 4 + length, extraEnd)) throw new CheckpointFormatError(`the zip directory entry "${name}" has a zip64 field too short for its sizes (corrupted file?)`);
           const v = safe(view.getBigUint64(q, true));
           q += 8;
           return v;
