@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { benchPeers, peersTable } from './bench-peers';
+import { benchPeers } from './bench-peers';
+import { peersTable } from './bench-peers-run';
 
 const DEMO = fileURLToPath(new URL('../../models/demo', import.meta.url));
 
