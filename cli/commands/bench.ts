@@ -9,7 +9,7 @@ import { benchImage, summarise, table, timeRuns, type BenchOptions, type BenchRu
 import { openSegmenter, parseAttention } from './segment';
 
 export const BENCH_USAGE =
-  'kmax bench --model DIR [--size N] [--backend wasm|cpu|webgpu] [--runs R] [--threads T] [--attention MODE] [--no-profile] [--json]\n' +
+  'kmax bench (--model DIR | --preset NAME) [--size N] [--backend wasm|cpu|webgpu] [--runs R] [--threads T] [--attention MODE] [--no-profile] [--json]\n' +
   '       kmax bench --peers (--model DIR | --preset NAME) --size N [--backend wasm|webgpu] [--threads T] [--in node|chromium] [--runs R] [--json]\n' +
   '         (ours against ONNX Runtime Web on the same ONNX export; wasm runs in Node unless --in chromium, webgpu in Chromium)';
 
@@ -45,7 +45,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     },
   });
   if (values.peers) return peersCommand(values);
-  const modelDir = requireValue(values.model, '--model', BENCH_USAGE);
+  if (values.model !== undefined && values.preset !== undefined) throw new UsageError(`--model and --preset exclude each other\nusage: ${BENCH_USAGE}`);
+  const modelDir = values.preset !== undefined ? await presetModelDir(values.preset) : requireValue(values.model, '--model', BENCH_USAGE);
   const options = { size: parseNumber(values.size, '--size'), runs: parseNumber(values.runs, '--runs') ?? 5, attention: parseAttention(values.attention) };
   const report = values.backend === 'webgpu' ? await inChromium(modelDir, { ...options, profile: !values['no-profile'] }) : await inNode(modelDir, values.backend, parseNumber(values.threads, '--threads'), options);
   const stages = summarise(report.runs);
