@@ -1,4 +1,5 @@
 import type { AttentionMode, RgbImage, SegmentOptions, Segmenter, StageTiming } from '../../src/segmenter/types';
+import type { GpuCounters, RunCounters } from '../browser/gpu-counters';
 
 /** What a bench runs: the input size (default: the model's), timed runs and attention mode. */
 export interface BenchOptions {
@@ -11,6 +12,8 @@ export interface BenchOptions {
 export interface BenchRun {
   readonly timings: readonly StageTiming[];
   readonly endToEnd: number;
+  /** WebGPU only: dispatches, bytes read back and GPU memory of the run. */
+  readonly gpu?: RunCounters;
 }
 
 export interface StageStats {
@@ -26,12 +29,14 @@ export interface TimedRuns {
   readonly runs: readonly BenchRun[];
 }
 
-/** One warm-up run, then `runs` timed ones on the same image. */
-export async function timeRuns(segmenter: Segmenter, image: RgbImage, options: SegmentOptions, runs: number): Promise<TimedRuns> {
+/** One warm-up run, then `runs` timed ones on the same image (each counted on the GPU when `counters` are given). */
+export async function timeRuns(segmenter: Segmenter, image: RgbImage, options: SegmentOptions, runs: number, counters?: GpuCounters): Promise<TimedRuns> {
   const time = async (): Promise<BenchRun> => {
+    counters?.start();
     const started = performance.now();
     const result = await segmenter.segment(image, options);
-    return { timings: result.timings, endToEnd: performance.now() - started };
+    const endToEnd = performance.now() - started;
+    return { timings: result.timings, endToEnd, ...(counters !== undefined && { gpu: counters.read() }) };
   };
   const warmUpMs = (await time()).endToEnd;
   const timed: BenchRun[] = [];

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { KernelProfile, RunCounters } from '../browser/gpu-counters';
 import { runKmax } from '../run-in-process';
 import type { StageStats } from './bench-runs';
 
@@ -12,6 +14,8 @@ interface BenchJson {
   readonly runs: number;
   readonly warmUpMs: number;
   readonly stages: readonly StageStats[];
+  readonly gpu?: readonly RunCounters[];
+  readonly profile?: KernelProfile;
 }
 
 async function bench(...argv: string[]): Promise<BenchJson> {
@@ -34,25 +38,55 @@ function expectFullReport(report: BenchJson): void {
   expect(report.inputSize).toEqual([129, 129]);
 }
 
-/** The demo model's budgets (issue 4): a run at its input size, end to end, median. */
-function expectWithin(report: BenchJson, budgetMs: number): void {
-  const endToEnd = report.stages.find((s) => s.stage === 'end-to-end');
-  expect(endToEnd?.medianMs).toBeLessThan(budgetMs);
+/**
+ * What a plain run (no stage records, no dump) reads back: one float per stage with a
+ * sync (pre-processing, backbone, pixel decoder, each kMaX layer, final head: the stage
+ * clock), the class logits (K x (C+1)) and the stride-4 mask logits (h/4 x w/4 x K) that
+ * post-processing needs, in 4-byte floats. Reading any stage output more would show.
+ */
+function expectedReadBack(size: number): { bytes: number; reads: number } {
+  const config = (JSON.parse(readFileSync(`${DEMO}/model.json`, 'utf8')) as { config: { numClasses: number; transformerDecoder: { numClusters: number } } }).config;
+  const k = config.transformerDecoder.numClusters;
+  const syncs = 3 + 6 + 1;
+  const low = (size - 1) / 4 + 1;
+  return { bytes: 4 * (syncs + k * (config.numClasses + 1) + low * low * k), reads: syncs + 2 };
 }
 
+// Timings are the benchmark's, not the tests': these check what the bench reports, never how fast.
 describe('kmax bench on the demo model', () => {
-  it('times every stage on wasm in Node, within 1 s a run', async () => {
+  it('times every stage on wasm in Node', async () => {
     const report = await bench('--backend', 'wasm');
     expect(report.backend).toBe('wasm');
     expectFullReport(report);
-    expectWithin(report, 1_000);
+    expect(report.gpu).toBeUndefined();
   });
 
-  it('times every stage on WebGPU in headless Chromium, within 15 s a run, with no console warning', async () => {
+  it('times every stage on WebGPU in headless Chromium with no console warning, and counts its GPU work', async () => {
     const report = await bench('--backend', 'webgpu');
     expect(report.backend).toBe('webgpu');
     expect(report.adapter).toMatch(/\S/);
     expectFullReport(report);
-    expectWithin(report, 15_000);
-  }, 300_000);
+    const gpu = report.gpu ?? [];
+    expect(gpu).toHaveLength(2);
+    // The same work twice: the same dispatches and the same bytes back.
+    expect(gpu[0].dispatches).toBeGreaterThan(100);
+    expect(gpu[1].dispatches).toBe(gpu[0].dispatches);
+    const { bytes, reads } = expectedReadBack(129);
+    for (const run of gpu) {
+      expect(run.bytesReadBack).toBe(bytes);
+      expect(run.readBacks).toBe(reads);
+      // The weights (about 1 MB for the demo) are on the GPU before a run; the peak holds them and the activations.
+      expect(run.gpuBytesAtStart).toBeGreaterThan(1e6);
+      expect(run.peakGpuBytes).toBeGreaterThan(run.gpuBytesAtStart);
+    }
+    // The profiled run: every network stage, the same dispatches split among them, kernels timed on the GPU.
+    const profile = report.profile as KernelProfile;
+    const layers = Array.from({ length: 6 }, (_, i) => `kmax layer ${i + 1}`);
+    expect(profile.stages.map((s) => s.stage)).toEqual(['backbone', 'pixel decoder', ...layers, 'final head', 'postprocess']);
+    expect(profile.stages.reduce((sum, s) => sum + s.dispatches, 0)).toBe(gpu[0].dispatches);
+    expect(profile.timer).toBe('timestamp-query');
+    const backbone = profile.stages[0];
+    expect(backbone.kernels.some((k) => k.kernel === 'FusedConv2D' && k.calls >= 17 && k.ms > 0)).toBe(true);
+    expect(backbone.kernelMs).toBeCloseTo(backbone.kernels.reduce((sum, k) => sum + k.ms, 0), 6);
+  }, 400_000);
 });
