@@ -15,10 +15,13 @@ const SERVICE_WORKER = path.resolve(import.meta.dirname, 'src/sw/service-worker.
  */
 const EXTRA_DIRS = (process.env.KMAX_EXTRA_MODELS ?? '').split(path.delimiter).filter((d) => d !== '').map((d) => path.resolve(d));
 
+/** A model folder's optional reports beside model.json (src/state/model-reports.ts reads them). */
+const MODEL_REPORTS = ['held-out.json', 'training-curve.json'];
+
 /** The model list: models/manifest.json if present, else every folder holding a model.json, demo first. */
 function modelManifest(roots: readonly string[]): string {
   const file = path.join(MODELS_DIR, 'manifest.json');
-  type Entry = { id: string; name: string; path: string; samples?: string[]; trainedAttention?: string };
+  type Entry = { id: string; name: string; path: string; samples?: string[]; trainedAttention?: string; reports?: string[] };
   const listed: Entry[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { models: Entry[] }).models : [];
   for (const root of roots) {
     if (!existsSync(root)) continue;
@@ -28,7 +31,9 @@ function modelManifest(roots: readonly string[]): string {
       const samples = existsSync(samplesDir) ? readdirSync(samplesDir).filter((f) => /\.png$/i.test(f)).sort().map((f) => `${id}/samples/${f}`) : [];
       // The model picker names the attention each model was trained with before any is loaded.
       const trained = (JSON.parse(readFileSync(path.join(root, id, 'model.json'), 'utf8')) as { provenance?: { trainedAttention?: unknown } }).provenance?.trainedAttention;
-      listed.push({ id, name: id, path: `${id}/model.json`, ...(samples.length > 0 && { samples }), ...(typeof trained === 'string' && { trainedAttention: trained }) });
+      // Which optional reports the folder ships, so the page asks for no file that is not there.
+      const reports = MODEL_REPORTS.filter((f) => existsSync(path.join(root, id, f)));
+      listed.push({ id, name: id, path: `${id}/model.json`, ...(samples.length > 0 && { samples }), ...(typeof trained === 'string' && { trainedAttention: trained }), ...(reports.length > 0 && { reports }) });
     }
   }
   listed.sort((a, b) => Number(b.id === 'demo') - Number(a.id === 'demo'));

@@ -33,6 +33,7 @@ interface ManifestEntry {
   /** Sample pictures under models/, e.g. "demo/samples/street.png". */
   readonly samples?: readonly string[];
   readonly trainedAttention?: string;
+  readonly reports?: readonly string[];
 }
 
 /** The backend asked for with `?backend=` (the "Backend" select), or null for the automatic choice. */
@@ -74,6 +75,7 @@ export async function startApp(base: string, requested: string | null, backend: 
         name: m.name,
         url: `${base}models/${m.path}`,
         samples: (m.samples ?? []).map((s) => `${base}models/${s}`),
+        reports: m.reports ?? [],
         ...trainedAttentionOf(m.trainedAttention),
       }));
     }

@@ -109,7 +109,7 @@ function open(comparison: Comparison): void {
 
 /** held-out.json and training-curve.json of every served model, by id (the plot shows every curve). */
 async function shippedReports(models: readonly ServedModel[]): Promise<Map<string, ModelReports & { name: string }>> {
-  const reports = await Promise.all(models.map(async (m) => [m.id, { ...(await fetchModelReports(absolute(m.url))), name: m.name }] as const));
+  const reports = await Promise.all(models.map(async (m) => [m.id, { ...(await fetchModelReports(absolute(m.url), m.reports)), name: m.name }] as const));
   return new Map(reports);
 }
 

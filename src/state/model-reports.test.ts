@@ -29,13 +29,16 @@ describe('model reports', () => {
     expect(() => parseTrainingCurve({ points: 3 })).toThrow('"points" is not a list');
   });
 
-  it('fetches both next to model.json: a missing file is null without a problem, a broken one is null with one', async () => {
+  it('fetches the shipped ones next to model.json, asks for no other, and names what is wrong with a broken one', async () => {
     const base = 'http://127.0.0.1:6200/models/demo-softmax/';
-    const both = await fetchModelReports(`${base}model.json`, fakeFetch({ [`${base}held-out.json`]: HELD_OUT, [`${base}training-curve.json`]: CURVE }));
+    const asked: string[] = [];
+    const both = await fetchModelReports(`${base}model.json`, ['held-out.json', 'training-curve.json'], fakeFetch({ [`${base}held-out.json`]: HELD_OUT, [`${base}training-curve.json`]: CURVE }));
     expect([both.heldOut?.pq, both.curve?.points.length, both.problems]).toEqual([0.685, 2, []]);
-    const none = await fetchModelReports(`${base}model.json`, fakeFetch({}));
+    const counting: typeof fetch = (input, init) => (asked.push(String(input)), fakeFetch({})(input, init));
+    const none = await fetchModelReports(`${base}model.json`, [], counting);
     expect(none).toEqual({ heldOut: null, curve: null, problems: [] });
-    const broken = await fetchModelReports(`${base}model.json`, fakeFetch({ [`${base}held-out.json`]: '{"images": 2' }, { [`${base}training-curve.json`]: 500 }));
+    expect(asked).toEqual([]);
+    const broken = await fetchModelReports(`${base}model.json`, ['held-out.json', 'training-curve.json'], fakeFetch({ [`${base}held-out.json`]: '{"images": 2' }, { [`${base}training-curve.json`]: 500 }));
     expect([broken.heldOut, broken.curve]).toEqual([null, null]);
     expect(broken.problems).toHaveLength(2);
     expect(broken.problems[0]).toMatch(/^held-out\.json: /);

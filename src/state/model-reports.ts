@@ -61,12 +61,16 @@ export function parseTrainingCurve(json: unknown): TrainingCurve {
   return { attention: attentionOf(json.attention), seed: optional(json.seed), images: optional(json.images), points };
 }
 
-/** The two optional reports beside `modelJsonUrl` (absolute). A missing file (404) is no problem; a broken one is named in `problems`. */
-export async function fetchModelReports(modelJsonUrl: string, fetchFn: typeof fetch = fetch): Promise<ModelReports> {
+/**
+ * The optional reports beside `modelJsonUrl` (absolute) that the folder ships (`shipped`, from
+ * models/manifest.json: nothing else is asked for, so no 404 lands in the console); a listed
+ * file that cannot be read or parsed is null with the reason in `problems`.
+ */
+export async function fetchModelReports(modelJsonUrl: string, shipped: readonly string[], fetchFn: typeof fetch = fetch): Promise<ModelReports> {
   const read = async <T>(file: string, parse: (json: unknown) => T): Promise<{ value: T | null; problem?: string }> => {
+    if (!shipped.includes(file)) return { value: null };
     try {
       const response = await fetchFn(new URL(file, modelJsonUrl).toString());
-      if (response.status === 404) return { value: null };
       if (!response.ok) throw new ModelReportError(`HTTP ${response.status}`);
       return { value: parse(await response.json()) };
     } catch (error) {

@@ -15,6 +15,8 @@ export interface ServedModel {
   readonly samples: readonly string[];
   /** The attention its model.json says it was trained with (models/manifest.json carries it). */
   readonly trainedAttention?: AttentionMode;
+  /** The optional reports its folder ships beside model.json (held-out.json, training-curve.json). */
+  readonly reports: readonly string[];
 }
 
 /** A model converted from an official checkpoint and kept in this browser. */
