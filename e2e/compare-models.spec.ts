@@ -9,8 +9,12 @@ import path from 'node:path';
 import { expect, test } from './app-fixture';
 import { canvasPixels } from './page-helpers';
 
-const MODELS = path.resolve(import.meta.dirname, '..', 'models');
-const heldOutPq = (id: string) => (JSON.parse(readFileSync(path.join(MODELS, id, 'held-out.json'), 'utf8')) as { all: { pq: number } }).all.pq;
+import { FIXTURE_MODELS_DIR } from './paths';
+
+/** The softmax-trained model: a test fixture taken part-way through its run until models/demo-softmax ships. */
+const SOFTMAX = 'demo-softmax-step4050';
+const folderOf = (id: string) => (id === SOFTMAX ? path.join(FIXTURE_MODELS_DIR, id) : path.resolve(import.meta.dirname, '..', 'models', id));
+const heldOutPq = (id: string) => (JSON.parse(readFileSync(path.join(folderOf(id), 'held-out.json'), 'utf8')) as { all: { pq: number } }).all.pq;
 const percent = async (cell: import('@playwright/test').Locator) => Number((await cell.innerText()).replace('%', ''));
 
 /** A vanished segment's sentence: the run that lost it, the cluster under its pixels there and the rule's verdict with its numbers. */
@@ -78,7 +82,7 @@ test('two models in Compare: the argmax-trained demo against the softmax-trained
   const { page } = app;
   const status = page.getByRole('status', { name: 'Engine status' });
   const picker = page.getByRole('combobox', { name: 'Model', exact: true });
-  await expect(picker.locator('option[value="demo-softmax"]')).toHaveText('demo-softmax — trained with spatial softmax');
+  await expect(picker.locator(`option[value="${SOFTMAX}"]`)).toHaveText(`${SOFTMAX} — trained with spatial softmax`);
   await expect(picker.locator('option[value="demo"]')).toHaveText('demo — trained with argmax (k-means)');
   await picker.selectOption('demo');
   await expect(status).toHaveAttribute('data-status', 'ready');
@@ -87,16 +91,16 @@ test('two models in Compare: the argmax-trained demo against the softmax-trained
 
   const second = page.getByRole('combobox', { name: 'Compare against' });
   await expect(second.locator('option[value="demo"]')).toHaveCount(0);
-  await second.selectOption('demo-softmax');
+  await second.selectOption(SOFTMAX);
   await page.getByRole('button', { name: 'Run both models' }).click();
-  const panel = page.getByRole('region', { name: 'Comparison: demo (argmax) vs demo-softmax (softmax)' });
+  const panel = page.getByRole('region', { name: `Comparison: demo (argmax) vs ${SOFTMAX} (softmax)` });
   await expect(panel).toBeVisible({ timeout: 240_000 });
   await expect(status).toHaveAttribute('data-status', 'ready');
 
   // Held-out PQ of each model, from the held-out.json its folder ships.
   const final = panel.getByRole('table', { name: 'Comparison' });
   await expect(final.locator('[data-measure="held-out-a"]')).toHaveText(`${heldOutPq('demo').toFixed(3)} (200 scenes)`);
-  await expect(final.locator('[data-measure="held-out-b"]')).toHaveText(`${heldOutPq('demo-softmax').toFixed(3)} (200 scenes)`);
+  await expect(final.locator('[data-measure="held-out-b"]')).toHaveText(`${heldOutPq(SOFTMAX).toFixed(3)} (200 scenes)`);
   expect(await percent(final.locator('[data-measure="changed"]'))).toBeGreaterThan(0);
   // Segments one model has and the other lacks, each with the rule that removed it (the two demos differ in count on this sample).
   const counts = await Promise.all(['segments-a', 'segments-b'].map(async (m) => Number(await final.locator(`[data-measure="${m}"]`).innerText())));
@@ -114,9 +118,9 @@ test('two models in Compare: the argmax-trained demo against the softmax-trained
     const name = layer === 7 ? 'Final' : `Layer ${layer}`;
     await expect(perLayer.locator('caption')).toHaveText(name);
     const left = await canvasPixels(page, `demo (argmax): ${name}`);
-    const right = await canvasPixels(page, `demo-softmax (softmax): ${name}`);
+    const right = await canvasPixels(page, `${SOFTMAX} (softmax): ${name}`);
     expect(left.data, name).not.toEqual(right.data);
-    await expect(sides.getByRole('img', { name: `demo-softmax (softmax): ${name}`, exact: true })).toBeVisible();
+    await expect(sides.getByRole('img', { name: `${SOFTMAX} (softmax): ${name}`, exact: true })).toBeVisible();
     const confidence = perLayer.getByRole('row', { name: /^Mean assignment confidence/ }).getByRole('cell');
     const [a, b] = await confidence.allInnerTexts();
     expect(a).toMatch(/^0\.\d{3}$|^1\.000$/);
@@ -129,9 +133,9 @@ test('two models in Compare: the argmax-trained demo against the softmax-trained
   // The training curves: the softmax-trained demo ships one (highlighted), the argmax demo does not.
   const curves = panel.getByRole('img', { name: 'Training curves: held-out PQ against training step' });
   await expect(curves).toBeVisible();
-  await expect(curves.locator('path[data-model="demo-softmax"]')).toHaveAttribute('data-highlighted', 'true');
+  await expect(curves.locator(`path[data-model="${SOFTMAX}"]`)).toHaveAttribute('data-highlighted', 'true');
   const legend = panel.getByRole('list', { name: 'Training curves legend' });
-  await expect(legend).toContainText('demo-softmax: spatial softmax, PQ 0.');
+  await expect(legend).toContainText(`${SOFTMAX}: spatial softmax, PQ 0.`);
   await expect(legend).toContainText('demo: no training curve shipped');
   await curves.scrollIntoViewIfNeeded();
   await app.screenshot('compare-models');
