@@ -65,7 +65,10 @@ export async function startStandInHost(files: ReadonlyMap<string, Uint8Array>, p
     if ((mode === 'cut' || mode === 'cutwhole') && !cutDone.has(name + mode)) {
       cutDone.add(name + mode);
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.byteLength });
-      res.write(body.subarray(0, body.byteLength >> 1), () => res.destroy());
+      // A half-close (FIN) after the first half: the client reads every byte sent, then the end.
+      // destroy() could reset the connection (RST) and lose bytes already sent, so the cut could
+      // come at byte 0 and the resume would have nothing to resume.
+      res.write(body.subarray(0, body.byteLength >> 1), () => res.socket?.end());
       return;
     }
     const range = mode === 'cutwhole' ? null : /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
