@@ -65,10 +65,10 @@ export async function startStandInHost(files: ReadonlyMap<string, Uint8Array>, p
     if ((mode === 'cut' || mode === 'cutwhole') && !cutDone.has(name + mode)) {
       cutDone.add(name + mode);
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.byteLength });
-      // A half-close (FIN) after the first half: the client reads every byte sent, then the end.
-      // destroy() could reset the connection (RST) and lose bytes already sent, so the cut could
-      // come at byte 0 and the resume would have nothing to resume.
-      res.write(body.subarray(0, body.byteLength >> 1), () => res.socket?.end());
+      // The cut comes a second after the first half went out: a client (Chromium's network
+      // service) that sees the end together with the data may drop the data, and the cut would
+      // come at byte 0, leaving nothing to resume.
+      res.write(body.subarray(0, body.byteLength >> 1), () => setTimeout(() => res.destroy(), 1000));
       return;
     }
     const range = mode === 'cutwhole' ? null : /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
