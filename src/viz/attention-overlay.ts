@@ -1,7 +1,7 @@
 import type { AttentionMode, LayerRecord } from '../segmenter/types';
 import { rampColour } from './heatmap';
-import { nearestSampling, rgbaImage, type Pixels, type RgbaImage } from './raster';
-import { nearestCell, type ResizedSize } from './stage-overlay';
+import { rgbaImage, type Pixels, type RgbaImage } from './raster';
+import { photoSampling, type ResizedSize } from './stage-overlay';
 
 /** Masked attention's foreground: probability over clusters at least this (as the engine's cluster-attention.ts). */
 const MASKED_FOREGROUND = 0.5;
@@ -62,13 +62,7 @@ export function attentionOverlay(
       max = Math.max(max, v);
     }
   }
-  const scale = Math.min(1, options.maxSide / Math.max(photo.width, photo.height));
-  const width = Math.max(1, Math.round(photo.width * scale));
-  const height = Math.max(1, Math.round(photo.height * scale));
-  const sourceX = nearestSampling(width, photo.width);
-  const sourceY = nearestSampling(height, photo.height);
-  const cellX = sourceX.map((x) => nearestCell(x, photo.width, resized.resizedWidth, grid.stride, grid.validWidth));
-  const cellY = sourceY.map((y) => nearestCell(y, photo.height, resized.resizedHeight, grid.stride, grid.validHeight));
+  const { width, height, sourceX, sourceY, cellX, cellY } = photoSampling(photo, grid, resized, options.maxSide);
   const a = Math.min(1, Math.max(0, options.opacity));
   const span = max - min;
   const image = rgbaImage(width, height);

@@ -28,19 +28,28 @@ export interface StageOverlay {
 }
 
 /**
- * Lays a layer's cluster assignment over the photo at the layer's stride.
- * Feature cell j of a stride-s map sits on network-input pixel j·s (the
- * network's resizes align corners), so each photo pixel takes the cell nearest
- * to where it lands in the resized input.
+ * The drawn picture's size (longest side at most maxSide) and, per drawn column and row, the
+ * photo pixel it shows and the layer's feature cell nearest to it.
  */
-export function stageOverlay(photo: Pixels, grid: StageGrid, resized: ResizedSize, colours: ColourTable, options: StageOverlayOptions): StageOverlay {
-  const scale = Math.min(1, options.maxSide / Math.max(photo.width, photo.height));
+export function photoSampling(photo: Pixels, grid: Pick<StageGrid, 'stride' | 'validWidth' | 'validHeight'>, resized: ResizedSize, maxSide: number) {
+  const scale = Math.min(1, maxSide / Math.max(photo.width, photo.height));
   const width = Math.max(1, Math.round(photo.width * scale));
   const height = Math.max(1, Math.round(photo.height * scale));
   const sourceX = nearestSampling(width, photo.width);
   const sourceY = nearestSampling(height, photo.height);
   const cellX = sourceX.map((x) => nearestCell(x, photo.width, resized.resizedWidth, grid.stride, grid.validWidth));
   const cellY = sourceY.map((y) => nearestCell(y, photo.height, resized.resizedHeight, grid.stride, grid.validHeight));
+  return { width, height, sourceX, sourceY, cellX, cellY };
+}
+
+/**
+ * Lays a layer's cluster assignment over the photo at the layer's stride.
+ * Feature cell j of a stride-s map sits on network-input pixel j·s (the
+ * network's resizes align corners), so each photo pixel takes the cell nearest
+ * to where it lands in the resized input.
+ */
+export function stageOverlay(photo: Pixels, grid: StageGrid, resized: ResizedSize, colours: ColourTable, options: StageOverlayOptions): StageOverlay {
+  const { width, height, sourceX, sourceY, cellX, cellY } = photoSampling(photo, grid, resized, options.maxSide);
   const a = Math.min(1, Math.max(0, options.opacity));
   const image = rgbaImage(width, height);
   for (let y = 0; y < height; y++) {
