@@ -4,7 +4,7 @@ import { KMaXDeepLab } from '../model/meta-arch/kmax-deeplab';
 import { layerRecord, validExtent } from '../model/transformer-decoder/layer-record';
 import type { NamedTensors } from '../model/weights';
 import { resolveSegmentOptions, resolveThresholds, type ResolvedSegmentOptions } from './options';
-import { postprocess } from './postprocess/postprocess';
+import { postprocess, type PostProcessResult, type PreviousPass } from './postprocess/postprocess';
 import { networkInput } from './preprocess/network-input';
 import type { ResizePlan } from './preprocess/resize-plan';
 import { StageClock } from './stage-clock';
@@ -16,6 +16,8 @@ interface KeptOutputs {
   readonly maskLogits: Float32Array;
   readonly maskShape: [number, number, number];
   readonly geometry: ResizePlan;
+  /** The latest post-processing of them, whose unchanged parts the next pass reuses. */
+  previous: PreviousPass;
 }
 
 /**
@@ -94,17 +96,18 @@ export class KMaXSegmenter implements Segmenter {
       if (opts.stages) layers.push(await this.record(this.model.numLayers, final, geometry, opts));
 
       const classLogits = (await final.classLogits.data()) as Float32Array;
-      if (opts.keepOutputs) this.kept = { classLogits, maskLogits: (await final.maskLogits.data()) as Float32Array, maskShape: final.maskLogits.shape, geometry };
       const post = await postprocess(classLogits, final.maskLogits, geometry, this.classes, opts.thresholds, {
         semantic: opts.semantic,
         instances: opts.instances,
       });
+      if (opts.keepOutputs) {
+        const maskLogits = (await final.maskLogits.data()) as Float32Array;
+        this.kept = { classLogits, maskLogits, maskShape: final.maskLogits.shape, geometry, previous: { config: opts.thresholds, result: post } };
+      }
       await clock.lap('postprocess');
       progress('postprocess', total - 1);
       return {
-        panoptic: post.panoptic,
-        ...(post.semantic !== undefined && { semantic: post.semantic }),
-        ...(post.instances !== undefined && { instances: post.instances }),
+        ...(opts.keepOutputs ? handedOut(post) : maps(post)),
         ...(opts.stages && { layers }),
         ...(opts.dump && { tensors: dumps }),
         timings: clock.timings,
@@ -121,12 +124,15 @@ export class KMaXSegmenter implements Segmenter {
     const clock = new StageClock();
     const maskLogits = tf.tensor3d(kept.maskLogits, kept.maskShape);
     try {
-      const post = await postprocess(kept.classLogits, maskLogits, kept.geometry, this.classes, resolveThresholds(this.config.postprocess, options.thresholds ?? {}), {
+      const thresholds = resolveThresholds(this.config.postprocess, options.thresholds ?? {});
+      const post = await postprocess(kept.classLogits, maskLogits, kept.geometry, this.classes, thresholds, {
         semantic: options.semantic ?? false,
         instances: options.instances ?? false,
+        previous: kept.previous,
       });
+      kept.previous = { config: thresholds, result: post };
       await clock.lap('postprocess');
-      return { panoptic: post.panoptic, ...(post.semantic !== undefined && { semantic: post.semantic }), ...(post.instances !== undefined && { instances: post.instances }), timings: clock.timings };
+      return { ...handedOut(post), timings: clock.timings };
     } finally {
       maskLogits.dispose();
     }
@@ -156,6 +162,21 @@ export class KMaXSegmenter implements Segmenter {
     this.kept = undefined;
     this.model.dispose();
   }
+}
+
+type PassMaps = Pick<SegmentResult, 'panoptic' | 'semantic' | 'instances'>;
+
+function maps(post: PostProcessResult): PassMaps {
+  return { panoptic: post.panoptic, ...(post.semantic !== undefined && { semantic: post.semantic }), ...(post.instances !== undefined && { instances: post.instances }) };
+}
+
+/**
+ * The maps of a pass the segmenter keeps, with the arrays a later pass reuses copied:
+ * the caller may transfer what it gets to another thread (the Worker does).
+ */
+function handedOut(post: PostProcessResult): PassMaps {
+  const { panoptic, semantic } = post;
+  return { ...maps(post), panoptic: { ...panoptic, ids: panoptic.ids.slice() }, ...(semantic !== undefined && { semantic: semantic.slice() }) };
 }
 
 export class NoOutputsError extends Error {

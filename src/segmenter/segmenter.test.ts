@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../loading/model-folder';
 import { WeightsMismatchError } from '../model/weights';
+import { transferablesOf } from '../worker/transferables';
 import { fixtureImage, fixtureModelFiles, golden, goldenJson } from '../test-utils/fixtures';
 import { loadSegmenter } from '.';
 
@@ -40,10 +41,20 @@ describe('segmenter on the r50-coco-4stage fixture (cpu)', () => {
     expect(again?.semantic).toEqual(full.semantic);
     expect(again?.instances?.map((i) => [i.classId, i.cluster, i.score])).toEqual(full.instances?.map((i) => [i.classId, i.cluster, i.score]));
     expect(again?.timings.map((t) => t.stage)).toEqual(['postprocess']);
+    // The Worker transfers what it gets to the page; the segmenter's kept pass must survive that.
+    structuredClone(again, { transfer: transferablesOf(again) });
+    expect(again?.panoptic.ids.length).toBe(0);
+    const semanticOnly = await segmenter.repostprocess?.({ semantic: true });
+    expect(semanticOnly?.panoptic.ids).toEqual(first.panoptic.ids);
+    expect(semanticOnly?.semantic).toEqual(full.semantic);
     // Thresholds change the result: nothing passes a class threshold of 1.
     const strict = await segmenter.repostprocess?.({ thresholds: { classThresholdThing: 1, classThresholdStuff: 1 } });
     expect(first.panoptic.segments.length).toBeGreaterThan(0);
     expect(strict?.panoptic.segments).toEqual([]);
+    // ...and back: recomputed, equal to the first run's.
+    const back = await segmenter.repostprocess?.({ semantic: true });
+    expect(back?.panoptic.ids).toEqual(first.panoptic.ids);
+    expect(back?.semantic).toEqual(full.semantic);
     expect(tf.memory().numTensors).toBe(baseline);
     segmenter.dispose();
   });

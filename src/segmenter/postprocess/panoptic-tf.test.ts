@@ -79,6 +79,17 @@ describe.each(cases)('postprocess (tf) vs numpy deeplab2 transcription: $name', 
     expect((instances ?? []).map((i) => [i.cluster, i.mask.reduce((a, v) => a + v, 0)])).toEqual(things.map((s) => [s.cluster, s.area]));
   });
 
+  it('a later pass with the same thresholds reuses the panoptic map; other thresholds redo it', async () => {
+    const first = await run(c, {});
+    const withSemantic = await run(c, { semantic: true, instances: true, previous: { config: config(c), result: first } });
+    expect(differing(withSemantic.semantic as Int32Array, int32(`${c.name}.semantic.bin`))).toBe(0);
+    const reused = await run(c, { semantic: true, previous: { config: config(c), result: withSemantic } });
+    expect([reused.panoptic, reused.semantic]).toEqual([withSemantic.panoptic, withSemantic.semantic]);
+    expect(reused.panoptic).toBe(withSemantic.panoptic);
+    const other = await run(c, { previous: { config: config(c), result: first } }, { pixelThreshold: 0.9 });
+    expect(other.panoptic).not.toBe(first.panoptic);
+  });
+
   it('each cluster carries the rule that kept or dropped it, consistent with the segments and the golden counts', async () => {
     const { panoptic } = await run(c, {});
     const verdicts = panoptic.clusters ?? [];

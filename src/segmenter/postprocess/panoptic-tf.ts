@@ -7,6 +7,7 @@ import { clusterMembership, readLowLogits, type ClusterMembership, type LowLogit
 import type { LogitGeometry } from './logit-resize';
 import { overlapOutcome, pixelLists, reorder, verdicts } from './panoptic';
 import type { PostProcessOptions, PostProcessResult } from './postprocess';
+import { sameThresholds } from './same-thresholds';
 
 const f32 = Math.fround;
 
@@ -31,6 +32,11 @@ export async function postprocessTf(
   // always aligns corners, and the network only runs at 32k+1 sizes (T20, T21).
   if (geometry.paddedWidth % 2 === 0) {
     throw new Error(`deeplab2 post-processing needs an odd padded width, got ${geometry.paddedWidth}`);
+  }
+  const { previous } = options;
+  if (previous !== undefined && sameThresholds(previous.config, config) && (!options.semantic || previous.result.semantic !== undefined)) {
+    const { panoptic, semantic } = previous.result;
+    return { panoptic, ...(options.semantic && { semantic }), ...(options.instances && { instances: thingInstances(panoptic) }) };
   }
   const low = await readLowLogits(maskLogits);
   const cp = classProbs(classLogits, low.numClusters);

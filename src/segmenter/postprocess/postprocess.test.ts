@@ -3,7 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { goldenSet, goldenThresholds, type GoldenCaseBase } from '../../test-utils/postprocess-golden';
 import type { ResizePlan } from '../preprocess/resize-plan';
-import { postprocess } from './postprocess';
+import type { PostProcessConfig } from '../../model/config';
+import { postprocess, type PreviousPass } from './postprocess';
 
 /** Written by training/golden_processing/make_postprocess_golden.py (PyTorch 1.13). */
 interface GoldenCase extends GoldenCaseBase {
@@ -41,13 +42,14 @@ beforeAll(async () => {
 });
 
 describe.each(cases)('postprocess vs PyTorch: $name', (c) => {
-  const run = async (stripElements?: number) => {
+  const run = async (stripElements?: number, previous?: PreviousPass, thresholds: Partial<PostProcessConfig> = {}) => {
     const maskLogits = tf.tensor3d(float32(`${c.name}.mask_logits.bin`), [c.low[0], c.low[1], c.numClusters]);
     const before = tf.memory().numTensors;
-    const result = await postprocess(float32(`${c.name}.class_logits.bin`), maskLogits, geometry(c), CLASSES, config(c), {
+    const result = await postprocess(float32(`${c.name}.class_logits.bin`), maskLogits, geometry(c), CLASSES, { ...config(c), ...thresholds }, {
       semantic: true,
       instances: true,
       stripElements,
+      previous,
     });
     expect(tf.memory().numTensors).toBe(before);
     maskLogits.dispose();
@@ -86,5 +88,19 @@ describe.each(cases)('postprocess vs PyTorch: $name', (c) => {
     const [whole, rows] = [await run(), await run(1)];
     expect(Array.from(rows.panoptic.ids)).toEqual(Array.from(whole.panoptic.ids));
     expect(Array.from(rows.semantic as Int32Array)).toEqual(Array.from(whole.semantic as Int32Array));
+  });
+
+  it('reuses what unchanged thresholds allow: the masks at the same pixel threshold, the panoptic map, the semantic labels', async () => {
+    const first = await run();
+    const same = await run(undefined, { config: config(c), result: first });
+    expect([same.membership, same.panoptic, same.semantic]).toEqual([first.membership, first.panoptic, first.semantic]);
+    expect(same.panoptic).toBe(first.panoptic);
+    expect(same.membership).toBe(first.membership);
+    expect(same.semantic).toBe(first.semantic);
+    const stricter = await run(undefined, { config: config(c), result: first }, { classThresholdThing: 1, classThresholdStuff: 1 });
+    expect(stricter.membership).toBe(first.membership);
+    expect(stricter.panoptic.segments).toEqual([]);
+    const otherPixel = await run(undefined, { config: config(c), result: first }, { pixelThreshold: 0.9 });
+    expect(otherPixel.membership).not.toBe(first.membership);
   });
 });

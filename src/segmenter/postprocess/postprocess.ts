@@ -3,17 +3,28 @@ import type { ClassInfo, PostProcessConfig } from '../../model/config';
 import type { ResizePlan } from '../preprocess/resize-plan';
 import type { Instance, PanopticResult } from '../types';
 import { classProbs, type ClassProbs } from './class-probs';
-import { clusterMembership, readLowLogits } from './cluster-membership';
+import { clusterMembership, readLowLogits, type ClusterMembership } from './cluster-membership';
 import { instances } from './instances';
 import { pastePanoptic } from './panoptic';
 import { postprocessTf } from './panoptic-tf';
 import { semanticLabels } from './semantic';
+import { sameThresholds } from './same-thresholds';
 
 export interface PostProcessOptions {
   readonly semantic?: boolean;
   readonly instances?: boolean;
   /** Elements of one [rows, W, K] strip tensor of the semantic pass (memory/speed trade-off). */
   readonly stripElements?: number;
+  /**
+   * An earlier pass over the same outputs: what depends only on thresholds that did not
+   * change is taken from it, so a view switch redoes no work (issue 11).
+   */
+  readonly previous?: PreviousPass;
+}
+
+export interface PreviousPass {
+  readonly config: PostProcessConfig;
+  readonly result: PostProcessResult;
 }
 
 export interface PostProcessResult {
@@ -21,6 +32,8 @@ export interface PostProcessResult {
   /** Class id per pixel at the original size (spec 5.2). */
   readonly semantic?: Int32Array;
   readonly instances?: Instance[];
+  /** The binary masks at the pass's pixel threshold, for a later pass (PT processing). */
+  readonly membership?: ClusterMembership;
 }
 
 /**
@@ -40,13 +53,19 @@ export async function postprocess(
   if (geometry.processing === 'tf') return postprocessTf(classLogits, maskLogits, geometry, classes, config, options);
   const numClusters = maskLogits.shape[2];
   const cp = classProbs(classLogits, numClusters);
-  const { membership } = clusterMembership(await readLowLogits(maskLogits), geometry, { threshold: config.pixelThreshold });
-  const semantic = options.semantic ? await semanticOf(maskLogits, geometry, cp, options.stripElements) : undefined;
-  const panoptic = pastePanoptic(membership, cp, classes, config);
+  const { previous } = options;
+  const membership =
+    previous?.result.membership !== undefined && previous.config.pixelThreshold === config.pixelThreshold
+      ? previous.result.membership
+      : clusterMembership(await readLowLogits(maskLogits), geometry, { threshold: config.pixelThreshold }).membership;
+  // Semantic labels use no threshold (spec 5.2).
+  const semantic = options.semantic ? (previous?.result.semantic ?? (await semanticOf(maskLogits, geometry, cp, options.stripElements))) : undefined;
+  const panoptic = previous !== undefined && sameThresholds(previous.config, config) ? previous.result.panoptic : pastePanoptic(membership, cp, classes, config);
   return {
     panoptic,
     ...(semantic !== undefined && { semantic }),
     ...(options.instances && { instances: instances(membership, cp, classes) }),
+    membership,
   };
 }
 
