@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-web';
 import { activeThreads, NODE_WASM_MAX_THREADS } from '../node-backend';
 import { comparePeers, type PeerReport } from './bench-peers-run';
+import { RANDOM_INIT_REVISION } from '../../src/model/random-init';
 import { initCommand } from './init';
 import { openSegmenter } from './segment';
 
@@ -26,7 +27,7 @@ const PYTHON = '/usr/bin/python3';
 
 /** `kmax init --preset NAME` once, into the system's temporary folder. */
 export async function presetModelDir(preset: string): Promise<string> {
-  const dir = path.join(os.tmpdir(), 'kmax-bench', `${preset}-seed0`);
+  const dir = path.join(os.tmpdir(), 'kmax-bench', `${preset}-seed0-init${RANDOM_INIT_REVISION}`);
   if (!existsSync(path.join(dir, 'model.json'))) {
     const code = await initCommand(['--preset', preset, '--out', dir]);
     if (code !== 0) throw new Error(`kmax init --preset ${preset} failed`);

@@ -6,6 +6,12 @@ import { declareWeights, KMaXDeepLab } from './meta-arch/kmax-deeplab';
 import { mulberry32, randomWeights } from './random-weights';
 
 /**
+ * Bumped when the same seed gives other weights, so caches of random models (the peer
+ * benchmark's) are remade. 2: BatchNorm calibration as the reference's (shared variance).
+ */
+export const RANDOM_INIT_REVISION = 2;
+
+/**
  * A randomly initialised model of any variant (`kmax init`), for benchmarks and
  * tests. BatchNorm statistics are then calibrated on the activations of a smooth
  * synthetic image, so every activation stays O(1) and the k-means argmax is not

@@ -36,16 +36,24 @@ function naiveAxialAttention(
   const data = (key: string) => w.get(`${PREFIX}.${key}`)!.dataSync() as Float32Array;
   const norm = (key: string): Norm => ({
     gamma: data(`${key}.weight`),
-    beta: data(`${key}.bias`),
+    beta: data(`${key}.bias`).slice(),
     mean: data(`${key}.running_mean`).slice(),
     variance: data(`${key}.running_var`).slice(),
   });
   const bn = (n: Norm, c: number, v: number) => ((v - n.mean[c]) / Math.sqrt(n.variance[c] + BN_EPSILON)) * n.gamma[c] + n.beta[c];
-  /** Calibration: running statistics := biased moments of the values seen per channel. */
-  const setMoments = (n: Norm, c: number, values: number[]) => {
-    const mean = values.reduce((a, b) => a + b, 0) / values.length;
-    n.mean[c] = mean;
-    n.variance[c] = values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length;
+  /**
+   * Calibration (the reference's rule): per-channel means, one variance mean(x^2) over all
+   * channels and values, beta absorbing gamma * mean / sd. `channels[c]` = the values of channel c.
+   */
+  const calibrateNorm = (n: Norm, channels: number[][]) => {
+    let squares = 0;
+    let count = 0;
+    for (const values of channels) for (const v of values) [squares, count] = [squares + v * v, count + 1];
+    channels.forEach((values, c) => {
+      n.mean[c] = values.reduce((a, b) => a + b, 0) / values.length;
+      n.variance[c] = squares / count;
+      n.beta[c] += (n.gamma[c] * n.mean[c]) / Math.sqrt(n.variance[c] + BN_EPSILON);
+    });
   };
 
   // 1. qkv projection + BN.
@@ -61,7 +69,7 @@ function naiveAxialAttention(
   }
   const qkvNorm = norm('_batch_norm_qkv');
   if (calibrate) {
-    for (let c = 0; c < width; c++) setMoments(qkvNorm, c, Array.from({ length: batch * length }, (_, p) => raw[p * width + c]));
+    calibrateNorm(qkvNorm, Array.from({ length: width }, (_, c) => Array.from({ length: batch * length }, (_, p) => raw[p * width + c])));
   }
   const qkv = raw.map((v, i) => bn(qkvNorm, i % width, v));
   const q = (b: number, l: number, h: number, d: number) => qkv[(b * length + l) * width + h * dk + d];
@@ -96,13 +104,15 @@ function naiveAxialAttention(
   }
   const simNorm = norm('_batch_norm_similarity');
   if (calibrate) {
+    const channels: number[][] = [];
     for (let t = 0; t < 3; t++) {
       for (let h = 0; h < heads; h++) {
         const values: number[] = [];
         for (let b = 0; b < batch; b++) for (let i = 0; i < length * length; i++) values.push(terms[t][at(b, h, 0, 0) + i]);
-        setMoments(simNorm, t * heads + h, values);
+        channels.push(values);
       }
     }
+    calibrateNorm(simNorm, channels);
   }
 
   // 6-8. Softmax over keys, retrieval, output BN [content | rpe], sum.
@@ -132,10 +142,8 @@ function naiveAxialAttention(
   }
   const outNorm = norm('_batch_norm_retrieved_output');
   if (calibrate) {
-    for (let c = 0; c < cv; c++) {
-      setMoments(outNorm, c, Array.from({ length: batch * length }, (_, p) => contentOut[p * cv + c]));
-      setMoments(outNorm, cv + c, Array.from({ length: batch * length }, (_, p) => positionOut[p * cv + c]));
-    }
+    const channel = (out: Float64Array, c: number) => Array.from({ length: batch * length }, (_, p) => out[p * cv + c]);
+    calibrateNorm(outNorm, [...Array.from({ length: cv }, (_, c) => channel(contentOut, c)), ...Array.from({ length: cv }, (_, c) => channel(positionOut, c))]);
   }
   return contentOut.map((c, i) => bn(outNorm, i % cv, c) + bn(outNorm, cv + (i % cv), positionOut[i]));
 }
