@@ -180,6 +180,8 @@ export default defineConfig({
   plugins: [react(), serveModels(), contentSecurityPolicy(), offlineApp()],
   publicDir: 'public',
   worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
+  // The dev server pre-bundles tfjs: the same fixes there (the benchmark page runs tfjs-wasm on its main thread).
+  optimizeDeps: { rolldownOptions: { plugins: [tfjsWasmThreads()] } },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
