@@ -15,6 +15,14 @@ export default tseslint.config(
     },
   },
   {
+    // The model mirrors kMaX's meta-architecture and imports nothing above it (types included).
+    files: ['src/model/**/*.ts'],
+    ignores: ['src/model/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(backend|checkpoints|datasets|eval|loading|segmenter|state|sw|test-utils|ui|viz|worker|zoo)(/|$)', message: 'src/model imports nothing above it: move the type into src/model.' }] }],
+    },
+  },
+  {
     files: ['src/ui/**/*.{ts,tsx}', 'src/main.tsx'],
     plugins: { 'react-hooks': reactHooks },
     rules: reactHooks.configs.recommended.rules,

@@ -5,12 +5,11 @@ import type { ClassInfo, KMaXConfig } from '../model/config';
 import { toFloat16Array } from './float16';
 import { ATTENTION_MODES } from '../segmenter/types';
 import { MODEL_FORMAT, type ModelJson, type Provenance } from './model-format';
+import type { HostTensor } from '../model/weights';
+
+export type { HostTensor };
 
 /** A tensor in engine layout, outside tfjs (for writers and converters). */
-export interface HostTensor {
-  readonly shape: readonly number[];
-  readonly data: Float32Array;
-}
 
 export interface ModelFiles {
   readonly modelJson: ModelJson;

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy, readPytorchCheckpoint, readTfBundle, toEngineTensors } from '../checkpoints';
 import { isTfBookkeepingKey } from '../checkpoints/key-maps/tf';
 import { convertTfCheckpoint } from '../checkpoints/key-maps/tf-convert';
-import type { AttentionMode } from '../segmenter/types';
+import type { AttentionMode } from './transformer-decoder/attention-mode';
 import { argmaxRows, foregroundRows, relativeError } from '../test-utils/compare';
 import type { KMaXConfig } from './config';
 import { KMaXDeepLab, type ForwardOutput } from './meta-arch/kmax-deeplab';

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { HostTensor } from '../loading/model-folder';
 import type { KMaXConfig } from './config';
 import { withCalibration } from './layers/calibration';
 import { declareWeights, KMaXDeepLab } from './meta-arch/kmax-deeplab';
 import { mulberry32, randomWeights } from './random-weights';
+import type { HostTensor } from './weights';
 
 /**
  * Bumped when the same seed gives other weights, so caches of random models (the peer

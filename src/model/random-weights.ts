@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mulberry32 } from '../random';
+import { mulberry32 } from './random';
 import { WeightReader, WeightsMismatchError } from './weights';
 
 export { mulberry32 };

@@ -6,6 +6,12 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export type NamedTensors = ReadonlyMap<string, tf.Tensor>;
 
+/** A tensor's values on the host, as read from a model folder or made by `kmax init`. */
+export interface HostTensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
 export interface WeightProblem {
   readonly kind: 'missing' | 'unexpected' | 'shape';
   readonly key: string;

@@ -1,15 +1,9 @@
 import type { ClassInfo, KMaXConfig, PostProcessConfig } from '../model/config';
+import type { AttentionMode } from '../model/transformer-decoder/attention-mode';
+import type { LayerRecord } from '../model/transformer-decoder/layer-record';
 
-/**
- * The cross-attention applied in each kMaX layer (spec 6 and issue 2):
- * - `kmeans`: cluster-wise argmax, one-hot assignment, as trained;
- * - `softmax`: standard spatial softmax over pixels for each cluster;
- * - `masked`: Mask2Former's masked attention, the spatial softmax restricted to
- *   each cluster's foreground (probability over clusters >= 0.5; all pixels when empty);
- * - `cluster-softmax`: soft k-means, softmax over clusters for each pixel, summed.
- */
-export const ATTENTION_MODES = ['kmeans', 'softmax', 'masked', 'cluster-softmax'] as const;
-export type AttentionMode = (typeof ATTENTION_MODES)[number];
+export { ATTENTION_MODES } from '../model/transformer-decoder/attention-mode';
+export type { AttentionMode, LayerRecord };
 
 /** An RGB(A) 8-bit image in row-major order, already decoded. */
 export interface RgbImage {
@@ -117,32 +111,6 @@ export interface Instance {
   readonly cluster: number;
   /** 1 where the pixel belongs to the instance, row-major at the image size. */
   readonly mask: Uint8Array;
-}
-
-/** What one kMaX layer (or the final head, `layer = 6`) did, as plain arrays (spec 7). */
-export interface LayerRecord {
-  /** 0..5 for the kMaX layers, then the final prediction. */
-  readonly layer: number;
-  readonly final: boolean;
-  readonly stride: number;
-  readonly attention: AttentionMode | 'final';
-  readonly height: number;
-  readonly width: number;
-  /** argmax over clusters per pixel at native stride, row-major h*w. */
-  readonly assignment: Int32Array;
-  /** Pixels assigned to each cluster (K), counted over the valid (unpadded) area. */
-  readonly clusterSizes: Int32Array;
-  /** softmax(class logits), K x (C+1), void last. */
-  readonly classProbs: Float32Array;
-  /** Max softmax-over-clusters probability per pixel (assignment confidence), h*w. */
-  readonly confidence: Float32Array;
-  /** With `softMaps`: softmax over clusters, h*w*K (pixel-major). */
-  readonly softAssignment?: Float32Array;
-  /** With `softMaps`: softmax over pixels per cluster, K*h*w (cluster-major). */
-  readonly spatialAttention?: Float32Array;
-  /** Rows/columns of the native map that cover the image (the rest is padding). */
-  readonly validHeight: number;
-  readonly validWidth: number;
 }
 
 export interface DumpedTensor {

@@ -1,10 +1,8 @@
+import { MASKED_FOREGROUND } from '../model/transformer-decoder/attention-mode';
 import type { AttentionMode, LayerRecord } from '../segmenter/types';
 import { rampColour } from './heatmap';
 import { rgbaImage, type Pixels, type RgbaImage } from './raster';
 import { photoSampling, type ResizedSize } from './stage-overlay';
-
-/** Masked attention's foreground: probability over clusters at least this (as the engine's cluster-attention.ts). */
-const MASKED_FOREGROUND = 0.5;
 
 /** The soft modes, whose cluster-to-pixel weights are not one-hot. */
 export function isSoftAttention(mode: AttentionMode | 'final'): mode is 'softmax' | 'masked' | 'cluster-softmax' {

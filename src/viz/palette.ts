@@ -1,7 +1,7 @@
 import type { ClassInfo } from '../model/config';
 import type { Segment } from '../segmenter/types';
 import type { ColourTable, Rgb } from './raster';
-import { mulberry32 } from '../random';
+import { mulberry32 } from '../model/random';
 
 /** Class colours indexed by contiguous class id (datasets.json colours), void last in grey. */
 export function classPalette(classes: readonly ClassInfo[]): ColourTable {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { AttentionMode } from '../../segmenter/types';
+import type { AttentionMode } from '../transformer-decoder/attention-mode';
 import { createBackbone, type Backbone, type BackboneFeatures } from '../backbone/backbone';
 import type { KMaXConfig } from '../config';
 import { KMaXPixelDecoder } from '../pixel-decoder/pixel-decoder';

@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AttentionMode } from '../../segmenter/types';
+import type { AttentionMode } from './attention-mode';
 import { clusterUpdate, kmeansAssignment, maskedSoftmaxAssignment } from './cluster-attention';
 
 const PIXELS = 23;

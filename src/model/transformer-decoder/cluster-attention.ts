@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { AttentionMode } from '../../segmenter/types';
+import { MASKED_FOREGROUND, type AttentionMode } from './attention-mode';
 
 /**
  * The cross-attention of a kMaX layer (spec 3.5 steps 5-6, spec 6). Every mode
@@ -30,9 +30,6 @@ export function kmeansAssignment(logits: tf.Tensor2D): tf.Tensor2D {
 export function spatialSoftmaxAssignment(logits: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.softmax(tf.transpose(logits)) as tf.Tensor2D);
 }
-
-/** A pixel is in cluster k's foreground when its probability over clusters reaches this (Mask2Former). */
-export const MASKED_FOREGROUND = 0.5;
 
 /**
  * Mask2Former's masked attention on kMaX's mask logits: cluster k's foreground

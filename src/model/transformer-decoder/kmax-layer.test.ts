@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AttentionMode } from '../../segmenter/types';
+import type { AttentionMode } from './attention-mode';
 import type { KMaXConfig } from '../config';
 import { PRESETS } from '../presets';
 import { WeightReader } from '../weights';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { AttentionMode } from '../../segmenter/types';
+import type { AttentionMode } from './attention-mode';
 import type { KMaXConfig } from '../config';
 import { gelu } from '../layers/activations';
 import { batchMatMul } from '../layers/batch-matmul';

@@ -1,5 +1,31 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayerRecord } from '../../segmenter/types';
+import type { AttentionMode } from './attention-mode';
+
+/** What one kMaX layer (or the final head, `layer = 6`) did, as plain arrays (spec 7). */
+export interface LayerRecord {
+  /** 0..5 for the kMaX layers, then the final prediction. */
+  readonly layer: number;
+  readonly final: boolean;
+  readonly stride: number;
+  readonly attention: AttentionMode | 'final';
+  readonly height: number;
+  readonly width: number;
+  /** argmax over clusters per pixel at native stride, row-major h*w. */
+  readonly assignment: Int32Array;
+  /** Pixels assigned to each cluster (K), counted over the valid (unpadded) area. */
+  readonly clusterSizes: Int32Array;
+  /** softmax(class logits), K x (C+1), void last. */
+  readonly classProbs: Float32Array;
+  /** Max softmax-over-clusters probability per pixel (assignment confidence), h*w. */
+  readonly confidence: Float32Array;
+  /** With `softMaps`: softmax over clusters, h*w*K (pixel-major). */
+  readonly softAssignment?: Float32Array;
+  /** With `softMaps`: softmax over pixels per cluster, K*h*w (cluster-major). */
+  readonly spatialAttention?: Float32Array;
+  /** Rows/columns of the native map that cover the image (the rest is padding). */
+  readonly validHeight: number;
+  readonly validWidth: number;
+}
 
 /** The two logits of one prediction that a record is built from. */
 export type LayerLogits = {
