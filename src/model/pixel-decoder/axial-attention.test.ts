@@ -185,6 +185,33 @@ describe.each(['cpu', 'wasm'])('AxialAttention on %s', (backend) => {
     x.dispose();
   });
 
+  it('builds its position embeddings once per length: another length replaces them, nothing leaks, results unchanged', async () => {
+    const weights = randomWeights(build, 9);
+    const attention = build(new WeightReader(weights));
+    const long = randomInput(5, [1, LENGTH, SHAPE.inChannels]);
+    const short = randomInput(6, [1, LENGTH - 2, SHAPE.inChannels]);
+    const first = attention.apply(long);
+    const count = tf.memory().numTensors;
+    const run = async (x: tf.Tensor3D) => {
+      let y: tf.Tensor | undefined;
+      const { kernels } = await tf.profile(() => (y = attention.apply(x)));
+      const values = (y as tf.Tensor).dataSync();
+      (y as tf.Tensor).dispose();
+      return { gathers: kernels.filter((k) => k.name === 'GatherV2').length, values };
+    };
+    const again = await run(long);
+    expect(again.gathers).toBe(0);
+    expect(maxAbsDiff(again.values, first.dataSync())).toBe(0);
+    const other = await run(short);
+    expect(other.gathers).toBe(3);
+    const expected = naiveAxialAttention(weights, short.dataSync() as Float32Array, SHAPE, 1, LENGTH - 2, false);
+    expect(maxAbsDiff(other.values, expected)).toBeLessThan(1e-5 * Math.max(...expected.map(Math.abs)));
+    const back = await run(long);
+    expect([back.gathers, maxAbsDiff(back.values, first.dataSync())]).toEqual([3, 0]);
+    expect(tf.memory().numTensors).toBe(count);
+    tf.dispose([first, long, short]);
+  });
+
   it('is not symmetric in query and key position (a swapped index would fail)', () => {
     // Guard for the test above: reversing the sequence must not simply reverse the output.
     const weights = randomWeights(build, 8);

@@ -39,8 +39,14 @@ export class AxialAttention {
   private readonly outputNorm: BatchNorm;
   private readonly keyDepth: number;
   private readonly valueDepth: number;
+  /** The relative-position embeddings at the last length seen: weights only, so built once per size, not per run. */
+  private embeddings: { length: number; query: tf.Tensor3D; key: tf.Tensor3D; value: tf.Tensor3D } | null = null;
 
-  constructor(weights: WeightReader, prefix: string, private readonly shape: AxialAttentionShape) {
+  constructor(
+    private readonly weights: WeightReader,
+    prefix: string,
+    private readonly shape: AxialAttentionShape,
+  ) {
     const { inChannels, keyChannels, valueChannels, heads } = shape;
     if (keyChannels % heads !== 0 || valueChannels % heads !== 0) {
       throw new Error(`${prefix}: ${keyChannels} key / ${valueChannels} value channels do not split into ${heads} heads`);
@@ -65,24 +71,13 @@ export class AxialAttention {
   apply(x: tf.Tensor3D): tf.Tensor3D {
     const [batch, length, inChannels] = x.shape;
     const { keyChannels, valueChannels, heads } = this.shape;
-    const positions = relativePositionIndex(length);
+    const { query: queryEmbedding, key: keyEmbedding, value: valueEmbedding } = this.embeddingsAt(length);
     return tf.tidy(() => {
       // 1-2. qkv = BN(x W), split [q | k | v], per head.
       const [q, k, v] = this.qkv.applySplit(tf.reshape(x, [batch * length, inChannels]), [keyChannels, keyChannels, valueChannels]);
       const q4 = tf.reshape(q, [batch, length, heads, this.keyDepth]) as PerHead;
       const k4 = tf.reshape(k, [batch, length, heads, this.keyDepth]) as PerHead;
       const v4 = tf.reshape(v, [batch, length, heads, this.valueDepth]) as PerHead;
-
-      // 3. E[l, m] = T[m - l + 254]. Gathering the reversed table with the same index
-      // yields T[l - m + 254], i.e. the embeddings in (key, query) order.
-      const index = tf.tensor1d(positions, 'int32');
-      const embed = (table: tf.Tensor2D, depth: number, keyMajor: boolean) => {
-        const t = keyMajor ? tf.reverse(table, 0) : table;
-        return tf.reshape(tf.gather(tf.transpose(t), index, 1), [depth, length, length]) as tf.Tensor3D; // [d, ., .]
-      };
-      const queryEmbedding = embed(this.queryTable, this.keyDepth, false); // [d, l, m]
-      const keyEmbedding = embed(this.keyTable, this.keyDepth, true); // [d, m, l]
-      const valueEmbedding = tf.reshape(tf.gather(tf.reverse(this.valueTable, 0), index), [length, length, this.valueDepth]) as tf.Tensor3D; // [m, l, dv]
 
       // 4-5. Three logit terms, each BN'd per head, summed. Each term's BN scale is
       // folded into its q or k; the shifts are dropped: per head they add one
@@ -115,6 +110,33 @@ export class AxialAttention {
       );
       return tf.add(retrieved, tf.add(contentShift, positionShift)) as tf.Tensor3D;
     });
+  }
+
+  /**
+   * 3. E[l, m] = T[m - l + 254] for the query and key tables ([d, l, m] and, key-major,
+   * [d, m, l]: gathering the reversed table with the same index yields T[l - m + 254]) and
+   * the value table ([m, l, dv]). Kept for the last length only; the model frees them.
+   */
+  private embeddingsAt(length: number): { query: tf.Tensor3D; key: tf.Tensor3D; value: tf.Tensor3D } {
+    if (this.embeddings?.length === length) return this.embeddings;
+    if (this.embeddings !== null) tf.dispose([this.embeddings.query, this.embeddings.key, this.embeddings.value]);
+    const positions = relativePositionIndex(length);
+    const built = tf.tidy(() => {
+      const index = tf.tensor1d(positions, 'int32');
+      const embed = (table: tf.Tensor2D, depth: number, keyMajor: boolean) => {
+        const t = keyMajor ? tf.reverse(table, 0) : table;
+        return tf.reshape(tf.gather(tf.transpose(t), index, 1), [depth, length, length]) as tf.Tensor3D;
+      };
+      return {
+        query: embed(this.queryTable, this.keyDepth, false),
+        key: embed(this.keyTable, this.keyDepth, true),
+        value: tf.reshape(tf.gather(tf.reverse(this.valueTable, 0), index), [length, length, this.valueDepth]) as tf.Tensor3D,
+      };
+    });
+    // Kept out of any enclosing tidy (a run's), freed with the model's derived weights.
+    const kept = <T extends tf.Tensor>(t: T) => this.weights.track(tf.keep(t));
+    this.embeddings = { length, query: kept(built.query), key: kept(built.key), value: kept(built.value) };
+    return this.embeddings;
   }
 }
 
