@@ -88,5 +88,12 @@ describe('kmax bench on the demo model', () => {
     const backbone = profile.stages[0];
     expect(backbone.kernels.some((k) => k.kernel === 'FusedConv2D' && k.calls >= 17 && k.ms > 0)).toBe(true);
     expect(backbone.kernelMs).toBeCloseTo(backbone.kernels.reduce((sum, k) => sum + k.ms, 0), 6);
+    // GELU runs as our one-pass WebGPU kernel, never as tfjs's five-kernel chain (its Erf).
+    const kernels = profile.stages.flatMap((s) => s.kernels.map((k) => k.kernel));
+    expect(kernels).toContain('KmaxGelu');
+    expect(kernels).not.toContain('Erf');
+    // The pixel decoder's input LayerNorms likewise: one pass each, no tf.moments reductions.
+    expect(profile.stages[1].kernels.find((k) => k.kernel === 'KmaxLayerNorm')?.calls).toBe(4);
+    expect(kernels).not.toContain('Mean');
   }, 400_000);
 });

@@ -4,6 +4,13 @@ import type { WeightReader } from '../weights';
 /** LayerNorm over the channel (last) axis, biased variance, eps 1e-6 (spec 3.1). */
 export const LN_EPSILON = 1e-6;
 
+/**
+ * A backend may register this kernel: inputs `x` [rows, C], `gamma`, `beta` [C], attribute
+ * `epsilon`; out [rows, C], each row normalised as below in one pass where tf.moments and
+ * the affine map take nine. src/backend/webgpu-layer-norm.ts does for WebGPU.
+ */
+export const LAYER_NORM_KERNEL = 'KmaxLayerNorm';
+
 export class LayerNorm {
   private readonly weight: tf.Tensor1D;
   private readonly bias: tf.Tensor1D;
@@ -14,6 +21,13 @@ export class LayerNorm {
   }
 
   apply(x: tf.Tensor): tf.Tensor {
+    if (tf.getKernel(LAYER_NORM_KERNEL, tf.getBackend()) !== undefined) {
+      return tf.tidy(() => {
+        const rows = tf.reshape(x, [-1, x.shape[x.rank - 1]]);
+        const normalised = tf.engine().runKernel(LAYER_NORM_KERNEL, { x: rows, gamma: this.weight, beta: this.bias }, { epsilon: LN_EPSILON }) as tf.Tensor;
+        return tf.reshape(normalised, x.shape);
+      });
+    }
     return tf.tidy(() => {
       const axis = x.rank - 1;
       const { mean, variance } = tf.moments(x, axis, true);
