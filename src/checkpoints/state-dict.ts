@@ -1,5 +1,5 @@
 import { CheckpointFormatError } from './errors';
-import type { PyValue } from './pytorch/pickle';
+import { describePickled, type PyValue } from './pytorch/pickle';
 import type { RawTensor } from './raw-tensor';
 
 /** Name -> tensor, in file order. */
@@ -18,7 +18,7 @@ export function stateDictOf<T = RawTensor>(root: PyValue, toTensor: (value: PyVa
   }
   const tensors = new Map<string, T>();
   for (const [key, value] of dict) {
-    if (typeof key !== 'string') throw new CheckpointFormatError(`state dict key ${String(key)} is not a string`);
+    if (typeof key !== 'string') throw new CheckpointFormatError(`state dict key ${describePickled(key)} is not a string: the file is not a plain weights checkpoint`);
     const tensor = toTensor(value);
     if (tensor === null) {
       throw new CheckpointFormatError(

@@ -260,7 +260,8 @@ type Constructors = Record<(typeof TYPED_ARRAYS)[number], { new (...args: unknow
  */
 async function withAllocationLimit<T>(limit: number, guard: { refused?: AllocationLimitError }, run: () => T | Promise<T>): Promise<T> {
   const refuse = (what: string, bytes: number): void => {
-    if (bytes <= limit) return;
+    // A length is converted by ToIndex: NaN allocates nothing (a negative one throws RangeError itself).
+    if (Number.isNaN(bytes) || bytes <= limit) return;
     guard.refused = new AllocationLimitError(`${what}: ${bytes} bytes, above the bound of ${limit} bytes for this input`);
     throw guard.refused;
   };

@@ -35,3 +35,21 @@ describe('unpickle on damaged input (regressions found by the fuzz suites)', () 
     expect(long1(0x39, 0x30)).toBe(12345);
   });
 });
+
+describe('messages name unpickled values, never "[object Object]" (found by the 100000-case fuzz run)', () => {
+  const pickle = (...parts: (string | number[])[]) =>
+    Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...p].map((c) => c.charCodeAt(0)) : p)));
+
+  it('a state dict key that is not a string', () => {
+    // {(1, 2): 3}: PROTO 2, EMPTY_DICT, MARK, BININT1 1, BININT1 2, TUPLE, BININT1 3, SETITEM, STOP.
+    const bytes = pickle([0x80, 2], '}(', [0x4b, 1, 0x4b, 2], 't', [0x4b, 3], 's.');
+    expect(() => readNumpyPickle(bytes)).toThrow('state dict key a tuple/list is not a string: the file is not a plain weights checkpoint');
+  });
+
+  it('bytes pickled with an encoding that is not text', () => {
+    // _codecs.encode('ab', {}): GLOBAL, MARK, BINUNICODE 'ab', EMPTY_DICT, TUPLE, REDUCE, STOP.
+    const bytes = pickle([0x80, 2], 'c_codecs\nencode\n(', [0x58, 2, 0, 0, 0], 'ab}tR.');
+    expect(() => readNumpyPickle(bytes)).toThrow('unsupported _codecs.encode("ab", a dict) in pickle: bytes are pickled as latin1 text');
+  });
+});
+

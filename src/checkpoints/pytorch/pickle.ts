@@ -311,12 +311,12 @@ class Machine {
       target.setState(state);
       return;
     }
-    throw this.malformed(`cannot set the state of ${describe(target)}`);
+    throw this.malformed(`cannot set the state of ${describePickled(target)}`);
   }
 
   private callable(value: PyValue): PyGlobal {
     if (isPyObject(value) && typeof (value as Partial<PyGlobal>).call === 'function') return value as PyGlobal;
-    throw this.malformed(`${describe(value)} is not callable`);
+    throw this.malformed(`${describePickled(value)} is not callable`);
   }
 
   private setItems(dict: Map<PyValue, PyValue>, items: PyValue[]): void {
@@ -435,9 +435,14 @@ class Machine {
   }
 }
 
-function describe(value: StackItem): string {
+/** An unpickled value as a message names it: short simple values as they are, else their kind; never "[object Object]". */
+export function describePickled(value: unknown): string {
   if (value === MARK) return 'a MARK';
-  if (isPyObject(value)) return `a ${value.pyClass}`;
+  if (isPyObject(value as PyValue)) return `a ${(value as PyObject).pyClass}`;
   if (Array.isArray(value)) return 'a tuple/list';
+  if (value instanceof Map) return 'a dict';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (value === null) return 'None';
   return typeof value;
 }

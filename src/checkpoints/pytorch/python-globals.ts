@@ -1,5 +1,5 @@
 import { CheckpointFormatError } from '../errors';
-import type { PyGlobal, PyValue } from './pickle';
+import { describePickled, type PyGlobal, type PyValue } from './pickle';
 
 /** A whitelisted global: a TypeScript stand-in with the Python object's effect, nothing more. */
 export function pyGlobal(qualifiedName: string, call: (args: readonly PyValue[]) => PyValue): PyGlobal {
@@ -22,7 +22,7 @@ export const PYTHON_GLOBALS: PyGlobal[] = [
   // Protocol 2 has no bytes opcode: bytes are pickled as _codecs.encode(text, 'latin1').
   pyGlobal('_codecs.encode', ([text, encoding]) => {
     if (typeof text !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1')) {
-      throw new CheckpointFormatError(`unsupported _codecs.encode(${typeof text}, ${String(encoding)}) in pickle`);
+      throw new CheckpointFormatError(`unsupported _codecs.encode(${describePickled(text)}, ${describePickled(encoding)}) in pickle: bytes are pickled as latin1 text`);
     }
     const bytes = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);

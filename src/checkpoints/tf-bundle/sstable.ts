@@ -1,7 +1,7 @@
-import { snappyUncompress } from 'hyparquet';
 import protobuf from 'protobufjs/minimal';
 import { CheckpointFormatError } from '../errors';
 import { crc32c, unmaskCrc } from './crc32c';
+import { decodeSnappyBody } from './snappy';
 import { CorruptTfBlockError, NotATfIndexError, TfChecksumError, TruncatedTfBundleError, UnsupportedTfBundleError } from './errors';
 
 /**
@@ -131,7 +131,7 @@ function uncompressSnappy(block: Uint8Array, where: string): Uint8Array {
   }
   const out = new Uint8Array(declared.length);
   try {
-    snappyUncompress(block, out);
+    decodeSnappyBody(block, declared.headerBytes, out);
   } catch (e) {
     throw new CorruptTfBlockError(where, `its Snappy data do not decode to the declared ${declared.length} bytes (${(e as Error).message})`);
   }
