@@ -1,6 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import path from 'node:path';
-import { E2E_MODELS_DIR, FIXTURE_MODELS_DIR, PORT } from './e2e/paths';
+import { E2E_MODELS_DIR, PORT } from './e2e/paths';
 import { zooTestCatalogue } from './e2e/zoo-catalogue';
 
 // Debian's Chromium; Playwright's own browser download is never used.
@@ -29,7 +28,7 @@ export default defineConfig({
     reuseExistingServer: false,
     timeout: 180_000,
     // The zoo's stand-in entries (e2e/zoo.spec.ts) are built into the test page only.
-    env: { KMAX_EXTRA_MODELS: [E2E_MODELS_DIR, FIXTURE_MODELS_DIR].join(path.delimiter), VITE_KMAX_ZOO_TEST_CATALOGUE: zooTestCatalogue() },
+    env: { KMAX_EXTRA_MODELS: E2E_MODELS_DIR, VITE_KMAX_ZOO_TEST_CATALOGUE: zooTestCatalogue() },
   },
   projects: [
     {

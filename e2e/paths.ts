@@ -4,11 +4,6 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 
 /** Models made for the tests; served by the preview server, never built into dist. */
 export const E2E_MODELS_DIR = path.join(ROOT, 'e2e-artifacts', 'models');
-/**
- * Committed test models, served like E2E_MODELS_DIR: a softmax-trained demo taken part-way
- * through its run, until the finished one ships in models/ (issue 12).
- */
-export const FIXTURE_MODELS_DIR = path.join(ROOT, 'e2e', 'fixtures', 'models');
 export const SCREENSHOTS_DIR = path.join(ROOT, 'e2e-artifacts', 'screenshots');
 export const SAMPLES_DIR = path.join(ROOT, 'public', 'samples');
 // KMAX_E2E_PORT lets several checkouts run their browser tests side by side.

@@ -197,7 +197,8 @@ class Run:
         size = self.config["model_config"]["inputSize"][0]
         for i in range(batches):
             images, _, _ = render_batch(self.config["train_data_seed"], (self.config["steps"] + i) * batch, batch, size)
-            self.model(images.to(self.device))
+            # The statistics of the network as it runs: with the attention it was trained with.
+            self.model(images.to(self.device), self.attention)
         for m, momentum in zip(norms, momenta):
             m.momentum = momentum
         self.bn_recalibrated = True
