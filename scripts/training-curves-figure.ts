@@ -27,12 +27,13 @@ const { box } = plot;
 const text = (x: number, y: number, s: string, anchor = 'start') => `<text x="${x}" y="${y}" text-anchor="${anchor}">${s}</text>`;
 const legend = curves.map((c, i) => {
   const last = c.points.reduce((best, p) => (p.step > best.step ? p : best));
-  const y = box.top + 14 + i * 34;
+  const y = box.top + 14 + i * 50;
   const colour = attentionColour(c.attention);
   return [
     `<line x1="${box.right + 16}" y1="${y - 4}" x2="${box.right + 36}" y2="${y - 4}" stroke="${colour}" stroke-width="3"/>`,
-    text(box.right + 42, y, `${c.id}: ${c.attention === null ? 'attention not recorded' : TRAINED_WITH[c.attention]}`),
-    text(box.right + 42, y + 14, `PQ ${(100 * last.pq).toFixed(1)} at step ${last.step}`),
+    text(box.right + 42, y, c.id),
+    text(box.right + 42, y + 14, c.attention === null ? 'attention not recorded' : TRAINED_WITH[c.attention]),
+    text(box.right + 42, y + 28, `PQ ${(100 * last.pq).toFixed(1)} at step ${last.step}`),
   ].join('');
 });
 const images = [...new Set(curves.map((c) => c.images))];
