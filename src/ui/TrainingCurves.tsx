@@ -2,7 +2,7 @@ import type { ComparedModel, ModelCurve } from '../state/result-slice';
 import { attentionColour, curvePlot } from '../viz';
 import { TRAINED_WITH } from './compare-words';
 
-const SIZE = { width: 360, height: 200, margin: { left: 44, bottom: 36, top: 10, right: 12 } };
+const SIZE = { width: 360, height: 200, margin: { left: 44, bottom: 36, top: 10, right: 24 } };
 
 /**
  * PQ against training step for every served model that ships a training curve, one
