@@ -127,8 +127,11 @@ test.describe('the model zoo', () => {
     expect(received).toBeGreaterThan(0);
     expect(host.requests.at(-1)?.range).toBe(`bytes=${received}-`);
     const downloads = (await progressStates()).filter((s) => s.phase === 'download');
-    // The bar goes on from the bytes received, not from 0.
-    expect(downloads.find((s) => s.value > 0)?.value).toBe(received);
+    // The bar goes on from the bytes received, not from 0. The page may render the first chunk of
+    // the rest in the same frame as the resumed count, so the first value seen is at least `received`.
+    const shown = downloads.map((s) => s.value).filter((v) => v > 0);
+    expect(shown.length).toBeGreaterThan(0);
+    expect(Math.min(...shown)).toBeGreaterThanOrEqual(received);
     expect(downloads.at(-1)?.value).toBe(n);
   });
 
