@@ -95,5 +95,9 @@ describe('kmax bench on the demo model', () => {
     // The pixel decoder's input LayerNorms likewise: one pass each, no tf.moments reductions.
     expect(profile.stages[1].kernels.find((k) => k.kernel === 'KmaxLayerNorm')?.calls).toBe(4);
     expect(kernels).not.toContain('Mean');
+    // The axial attention's five products per axis read their operands in place: no batched matMul and its transposes.
+    const decoderKernels = profile.stages[1].kernels;
+    expect(decoderKernels.find((k) => k.kernel === 'KmaxMinorBatchMatMul')?.calls).toBe(20);
+    expect(decoderKernels.map((k) => k.kernel)).not.toContain('BatchMatMul');
   }, 400_000);
 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { runOwnKernel } from './own-kernel';
 
 const INV_SQRT2 = Math.SQRT1_2;
 
@@ -11,8 +12,7 @@ export const GELU_KERNEL = 'KmaxGelu';
 
 /** Exact GELU, 0.5 x (1 + erf(x / sqrt 2)); never the tanh form (spec 3.1, T17). */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  if (tf.getKernel(GELU_KERNEL, tf.getBackend()) !== undefined) return tf.engine().runKernel(GELU_KERNEL, { x }) as tf.Tensor;
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, INV_SQRT2)), 1)));
+  return runOwnKernel(GELU_KERNEL, { x }) ?? tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, INV_SQRT2)), 1)));
 }
 
 export type Activation = 'gelu' | 'relu' | 'none';
