@@ -1,11 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { runOwnKernel } from './own-kernel';
-
-/**
- * A backend may register this kernel: inputs `a` [M, K, N], `b` [K, N, P], out [M, N, P] as
- * `minorBatchMatMul` below, in one pass without the transposes. src/backend/webgpu-minor-batch-matmul.ts does for WebGPU.
- */
-export const MINOR_BATCH_MATMUL_KERNEL = 'KmaxMinorBatchMatMul';
 
 /**
  * A matrix product batched over the minor axis of `a`:
@@ -14,14 +7,11 @@ export const MINOR_BATCH_MATMUL_KERNEL = 'KmaxMinorBatchMatMul';
  * That is a depthwise conv's own layout (rows m, kernel window k, channel n,
  * channel multiplier p), which tfjs-wasm runs in XNNPACK. Its batched (or
  * transposed) matMul is a scalar triple loop, ~10x slower, so wasm takes the
- * conv and needs no transposes; WebGPU has its own kernel; cpu and WebGL transpose
- * to a batched matMul.
+ * conv and needs no transposes; other backends transpose to a batched matMul.
  */
 export function minorBatchMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   const [m, k, n] = a.shape;
   const p = b.shape[2];
-  const own = runOwnKernel(MINOR_BATCH_MATMUL_KERNEL, { a, b });
-  if (own !== undefined) return own as tf.Tensor3D;
   return tf.tidy(() => {
     if (tf.getBackend() === 'wasm') {
       const out = tf.depthwiseConv2d(tf.reshape(a, [1, m, k, n]) as tf.Tensor4D, tf.reshape(b, [1, k, n, p]) as tf.Tensor4D, 1, 'valid');

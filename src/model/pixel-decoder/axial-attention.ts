@@ -3,6 +3,7 @@ import { BatchNorm } from '../layers/batch-norm';
 import { minorBatchMatMul } from '../layers/batch-matmul';
 import { isCalibrating } from '../layers/calibration';
 import { Conv1dBN } from '../layers/conv';
+import { runOwnKernel } from '../layers/own-kernel';
 import type { WeightReader } from '../weights';
 import { RELATIVE_POSITION_ROWS, relativePositionIndex } from './relative-position';
 
@@ -17,6 +18,20 @@ export interface AxialAttentionShape {
 
 /** q, k or v of every head, `[B, L, h, d]` (heads are contiguous channel blocks, T6). */
 type PerHead = tf.Tensor4D;
+
+/**
+ * A backend may register these two kernels, each one pass where the ops below take a dozen
+ * or more (transposes to batch the products, the scales, the sums):
+ * - similarity: inputs `q`, `k` [B, L, h, d], `eq` [d, l, m] and `ek` [d, m, l] (the
+ *   query and key position embeddings as `embeddingsAt` lays them out), `norm` [3h] (the
+ *   similarity BatchNorm's scales); out `[L(query), B*h, L(key)]`, the three logit terms
+ *   each scaled per head and summed (steps 4-5 without the shifts, which the softmax ignores);
+ * - retrieval: inputs `attention` [l, B*h, m], `v` [B, L, h, dv], `ev` [m, l, dv], `scale`,
+ *   `shift` [2 Cv] (the output BatchNorm's affine map); out `[B, L, Cv]` (steps 7-8).
+ * src/backend/webgpu-axial-attention.ts does for WebGPU.
+ */
+export const AXIAL_SIMILARITY_KERNEL = 'KmaxAxialSimilarity';
+export const AXIAL_RETRIEVAL_KERNEL = 'KmaxAxialRetrieval';
 
 /**
  * 1-D position-sensitive self-attention of Axial-DeepLab (spec 3.4, steps 1-8), on
@@ -79,36 +94,27 @@ export class AxialAttention {
       const k4 = tf.reshape(k, [batch, length, heads, this.keyDepth]) as PerHead;
       const v4 = tf.reshape(v, [batch, length, heads, this.valueDepth]) as PerHead;
 
-      // 4-5. Three logit terms, each BN'd per head, summed. Each term's BN scale is
-      // folded into its q or k; the shifts are dropped: per head they add one
-      // constant to every logit, which the softmax ignores.
+      // 4-5. Three logit terms, each BN'd per head, summed. The shifts are dropped:
+      // per head they add one constant to every logit, which the softmax ignores.
       if (isCalibrating()) {
         const terms = [contentLogits(q4, k4), queryPositionLogits(q4, queryEmbedding), keyPositionLogits(k4, keyEmbedding)];
         calibrateOnTerms(this.similarityNorm, terms.map((t) => tf.reshape(t, [length, batch, heads, length])), 2);
       }
-      const [contentScale, queryScale, keyScale] = tf.split(this.similarityNorm.affine().scale, 3);
-      const similarity = tf.addN([
-        contentLogits(q4, scaleHeads(k4, contentScale)),
-        queryPositionLogits(scaleHeads(q4, queryScale), queryEmbedding),
-        keyPositionLogits(scaleHeads(k4, keyScale), keyEmbedding),
-      ]);
+      const similarityScale = this.similarityNorm.affine().scale;
+      const similarity =
+        runOwnKernel(AXIAL_SIMILARITY_KERNEL, { q: q4, k: k4, eq: queryEmbedding, ek: keyEmbedding, norm: similarityScale }) ??
+        similarityLogits(q4, k4, queryEmbedding, keyEmbedding, similarityScale);
       // 6. Softmax over keys (tfjs kernels subtract the row max first).
       const attention = tf.softmax(similarity) as tf.Tensor3D; // [l, n, m]
 
-      // 7-8. Retrieve values and value-position embeddings, BN each, sum. The content
-      // BN scale is folded into v; the other scale and both shifts follow.
+      // 7-8. Retrieve values and value-position embeddings, BN each, sum.
       if (isCalibrating()) {
         const terms = [contentRetrieval(attention, v4), positionRetrieval(attention, valueEmbedding, batch)];
         calibrateOnTerms(this.outputNorm, terms, 2);
       }
       const { scale, shift } = this.outputNorm.affine();
-      const [contentOut, positionOut] = tf.split(scale, 2);
-      const [contentShift, positionShift] = tf.split(shift, 2);
-      const retrieved = tf.add(
-        contentRetrieval(attention, scaleHeads(v4, contentOut)),
-        tf.mul(positionRetrieval(attention, valueEmbedding, batch), positionOut),
-      );
-      return tf.add(retrieved, tf.add(contentShift, positionShift)) as tf.Tensor3D;
+      return (runOwnKernel(AXIAL_RETRIEVAL_KERNEL, { attention, v: v4, ev: valueEmbedding, scale, shift }) ??
+        normalisedRetrieval(attention, v4, valueEmbedding, scale, shift)) as tf.Tensor3D;
     });
   }
 
@@ -138,6 +144,27 @@ export class AxialAttention {
     this.embeddings = { length, query: kept(built.query), key: kept(built.key), value: kept(built.value) };
     return this.embeddings;
   }
+}
+
+/** Steps 4-5 with tfjs ops: `[L(query), B*h, L(key)]`, each term's BN scale folded into its q or k. */
+function similarityLogits(q: PerHead, k: PerHead, queryEmbedding: tf.Tensor3D, keyEmbedding: tf.Tensor3D, scale: tf.Tensor1D): tf.Tensor3D {
+  const [contentScale, queryScale, keyScale] = tf.split(scale, 3);
+  return tf.addN([
+    contentLogits(q, scaleHeads(k, contentScale)),
+    queryPositionLogits(scaleHeads(q, queryScale), queryEmbedding),
+    keyPositionLogits(scaleHeads(k, keyScale), keyEmbedding),
+  ]);
+}
+
+/** Steps 7-8 with tfjs ops: `[B, L, Cv]`; the content BN scale is folded into v, the other scale and both shifts follow. */
+function normalisedRetrieval(attention: tf.Tensor3D, v: PerHead, valueEmbedding: tf.Tensor3D, scale: tf.Tensor1D, shift: tf.Tensor1D): tf.Tensor3D {
+  const [contentOut, positionOut] = tf.split(scale, 2);
+  const [contentShift, positionShift] = tf.split(shift, 2);
+  const retrieved = tf.add(
+    contentRetrieval(attention, scaleHeads(v, contentOut)),
+    tf.mul(positionRetrieval(attention, valueEmbedding, v.shape[0]), positionOut),
+  );
+  return tf.add(retrieved, tf.add(contentShift, positionShift));
 }
 
 /** `[B, L, h, d]` reordered by `perm` (which keeps h right after b), then (b, h) folded into n. */
