@@ -95,11 +95,14 @@ describe('kmax bench on the demo model', () => {
     // The pixel decoder's input LayerNorms likewise: one pass each, no tf.moments reductions.
     expect(profile.stages[1].kernels.find((k) => k.kernel === 'KmaxLayerNorm')?.calls).toBe(4);
     expect(kernels).not.toContain('Mean');
-    // The axial attention (two blocks, two axes each) as two passes per axis that read q, k, v and the
-    // position embeddings in place: no batched matMul and none of the transposes that batch it.
-    const decoderKernels = profile.stages[1].kernels;
-    expect(decoderKernels.find((k) => k.kernel === 'KmaxAxialSimilarity')?.calls).toBe(4);
-    expect(decoderKernels.find((k) => k.kernel === 'KmaxAxialRetrieval')?.calls).toBe(4);
-    expect(decoderKernels.map((k) => k.kernel)).not.toContain('BatchMatMul');
+    // Multi-head attention as two passes that read q, k, v and the position embeddings in place: the
+    // pixel decoder's axial attention (two blocks, two axes each) and each kMaX layer's self-attention,
+    // with none of the transposes that batch tfjs's matMul.
+    for (const [stage, calls] of [['pixel decoder', 4], ...layers.map((layer) => [layer, 1] as const)] as const) {
+      const stageKernels = profile.stages.find((s) => s.stage === stage)?.kernels ?? [];
+      expect(stageKernels.find((k) => k.kernel === 'KmaxHeadSimilarity')?.calls, stage).toBe(calls);
+      expect(stageKernels.find((k) => k.kernel === 'KmaxHeadRetrieval')?.calls, stage).toBe(calls);
+    }
+    expect(profile.stages[1].kernels.map((k) => k.kernel)).not.toContain('BatchMatMul');
   }, 400_000);
 });

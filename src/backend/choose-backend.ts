@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
-import './webgpu-axial-attention';
+import './webgpu-multi-head-attention';
 import './webgpu-gelu';
 import './webgpu-layer-norm';
 import '@tensorflow/tfjs-backend-webgl';

@@ -3,7 +3,7 @@ import { BatchNorm } from '../layers/batch-norm';
 import { minorBatchMatMul } from '../layers/batch-matmul';
 import { isCalibrating } from '../layers/calibration';
 import { Conv1dBN } from '../layers/conv';
-import { runOwnKernel } from '../layers/own-kernel';
+import { ownMultiHeadAttention } from '../layers/multi-head-attention';
 import type { WeightReader } from '../weights';
 import { RELATIVE_POSITION_ROWS, relativePositionIndex } from './relative-position';
 
@@ -18,20 +18,6 @@ export interface AxialAttentionShape {
 
 /** q, k or v of every head, `[B, L, h, d]` (heads are contiguous channel blocks, T6). */
 type PerHead = tf.Tensor4D;
-
-/**
- * A backend may register these two kernels, each one pass where the ops below take a dozen
- * or more (transposes to batch the products, the scales, the sums):
- * - similarity: inputs `q`, `k` [B, L, h, d], `eq` [d, l, m] and `ek` [d, m, l] (the
- *   query and key position embeddings as `embeddingsAt` lays them out), `norm` [3h] (the
- *   similarity BatchNorm's scales); out `[L(query), B*h, L(key)]`, the three logit terms
- *   each scaled per head and summed (steps 4-5 without the shifts, which the softmax ignores);
- * - retrieval: inputs `attention` [l, B*h, m], `v` [B, L, h, dv], `ev` [m, l, dv], `scale`,
- *   `shift` [2 Cv] (the output BatchNorm's affine map); out `[B, L, Cv]` (steps 7-8).
- * src/backend/webgpu-axial-attention.ts does for WebGPU.
- */
-export const AXIAL_SIMILARITY_KERNEL = 'KmaxAxialSimilarity';
-export const AXIAL_RETRIEVAL_KERNEL = 'KmaxAxialRetrieval';
 
 /**
  * 1-D position-sensitive self-attention of Axial-DeepLab (spec 3.4, steps 1-8), on
@@ -93,6 +79,9 @@ export class AxialAttention {
       const q4 = tf.reshape(q, [batch, length, heads, this.keyDepth]) as PerHead;
       const k4 = tf.reshape(k, [batch, length, heads, this.keyDepth]) as PerHead;
       const v4 = tf.reshape(v, [batch, length, heads, this.valueDepth]) as PerHead;
+      const positions = { eq: queryEmbedding, ek: keyEmbedding, ev: valueEmbedding };
+      const own = ownMultiHeadAttention({ q: q4, k: k4, v: v4, similarityNorm: this.similarityNorm, outputNorm: this.outputNorm, positions });
+      if (own !== undefined) return own;
 
       // 4-5. Three logit terms, each BN'd per head, summed. The shifts are dropped:
       // per head they add one constant to every logit, which the softmax ignores.
@@ -100,10 +89,7 @@ export class AxialAttention {
         const terms = [contentLogits(q4, k4), queryPositionLogits(q4, queryEmbedding), keyPositionLogits(k4, keyEmbedding)];
         calibrateOnTerms(this.similarityNorm, terms.map((t) => tf.reshape(t, [length, batch, heads, length])), 2);
       }
-      const similarityScale = this.similarityNorm.affine().scale;
-      const similarity =
-        runOwnKernel(AXIAL_SIMILARITY_KERNEL, { q: q4, k: k4, eq: queryEmbedding, ek: keyEmbedding, norm: similarityScale }) ??
-        similarityLogits(q4, k4, queryEmbedding, keyEmbedding, similarityScale);
+      const similarity = similarityLogits(q4, k4, queryEmbedding, keyEmbedding, this.similarityNorm.affine().scale);
       // 6. Softmax over keys (tfjs kernels subtract the row max first).
       const attention = tf.softmax(similarity) as tf.Tensor3D; // [l, n, m]
 
@@ -113,8 +99,7 @@ export class AxialAttention {
         calibrateOnTerms(this.outputNorm, terms, 2);
       }
       const { scale, shift } = this.outputNorm.affine();
-      return (runOwnKernel(AXIAL_RETRIEVAL_KERNEL, { attention, v: v4, ev: valueEmbedding, scale, shift }) ??
-        normalisedRetrieval(attention, v4, valueEmbedding, scale, shift)) as tf.Tensor3D;
+      return normalisedRetrieval(attention, v4, valueEmbedding, scale, shift);
     });
   }
 

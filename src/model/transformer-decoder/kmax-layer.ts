@@ -5,6 +5,7 @@ import { gelu } from '../layers/activations';
 import { batchMatMul } from '../layers/batch-matmul';
 import { BatchNorm } from '../layers/batch-norm';
 import { Conv1dBN, Conv2dBN, kmaxConvBN } from '../layers/conv';
+import { ownMultiHeadAttention } from '../layers/multi-head-attention';
 import type { WeightReader } from '../weights';
 import { clusterUpdate } from './cluster-attention';
 import { KMaXPredictor, type Prediction } from './predictor';
@@ -91,10 +92,18 @@ export class KMaXTransformerLayer {
    */
   private selfAttention(query: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      const qkv = this.qkvConv.apply(query);
-      const k = qkv.shape[0];
+      const k = query.shape[0];
       const { heads, keyChannels: ck, valueChannels: cv } = this;
-      const [q, key, v] = tf.split(qkv, [ck, ck, cv], 1);
+      const [q, key, v] = this.qkvConv.applySplit(query, [ck, ck, cv]);
+      const byHead = (x: tf.Tensor, depth: number): tf.Tensor4D => tf.reshape(x, [1, k, heads, depth]);
+      const own = ownMultiHeadAttention({
+        q: byHead(q, ck / heads),
+        k: byHead(key, ck / heads),
+        v: byHead(v, cv / heads),
+        similarityNorm: this.similarityNorm,
+        outputNorm: this.retrievedNorm,
+      });
+      if (own !== undefined) return gelu(tf.reshape(own, [k, cv])) as tf.Tensor2D;
       const perHead = (x: tf.Tensor, depth: number): tf.Tensor3D => tf.transpose(tf.reshape(x, [k, heads, depth]), [1, 0, 2]);
       const similarity = batchMatMul(perHead(q, ck / heads), perHead(key, ck / heads), true); // [heads, K, K]
       // The similarity BN's channel axis is the head: bring it last and back.
