@@ -100,9 +100,14 @@ describe('kmax bench on the demo model', () => {
     // with none of the transposes that batch tfjs's matMul.
     for (const [stage, calls] of [['pixel decoder', 4], ...layers.map((layer) => [layer, 1] as const)] as const) {
       const stageKernels = profile.stages.find((s) => s.stage === stage)?.kernels ?? [];
-      expect(stageKernels.find((k) => k.kernel === 'KmaxHeadSimilarity')?.calls, stage).toBe(calls);
+      expect(stageKernels.find((k) => k.kernel === 'KmaxHeadAttention')?.calls, stage).toBe(calls);
       expect(stageKernels.find((k) => k.kernel === 'KmaxHeadRetrieval')?.calls, stage).toBe(calls);
     }
     expect(profile.stages[1].kernels.map((k) => k.kernel)).not.toContain('BatchMatMul');
+    // The softmax is the attention kernel's last step: no pass of its own.
+    expect(profile.stages[1].kernels.map((k) => k.kernel)).not.toContain('Softmax');
+    // The predictors' pixel embeddings are L2-normalised in one pass each (six layers and the final head).
+    expect(kernels.filter((k) => k === 'KmaxL2Normalize')).toHaveLength(7);
+    expect(profile.stages.reduce((sum, s) => sum + (s.kernels.find((k) => k.kernel === 'KmaxL2Normalize')?.calls ?? 0), 0)).toBe(7);
   }, 400_000);
 });

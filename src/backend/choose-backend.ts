@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import './webgpu-multi-head-attention';
 import './webgpu-gelu';
+import './webgpu-l2-normalize';
 import './webgpu-layer-norm';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-cpu';

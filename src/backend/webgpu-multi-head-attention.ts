@@ -1,6 +1,6 @@
 import { registerKernel, type TensorInfo } from '@tensorflow/tfjs-core';
 import { webgpu_util, type WebGPUBackend, type WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { HEAD_RETRIEVAL_KERNEL, HEAD_SIMILARITY_KERNEL } from '../model/layers/multi-head-attention';
+import { HEAD_RETRIEVAL_KERNEL, HEAD_ATTENTION_KERNEL } from '../model/layers/multi-head-attention';
 
 /**
  * A multi-head attention's two batched products, each one pass that reads q, k, v and the
@@ -17,55 +17,76 @@ abstract class FlatProgram implements WebGPUProgram {
   readonly dispatch: [number, number, number];
   readonly shaderKey: string;
 
+  /** @param threads the threads' extent: the output's by default, one per output value. */
   constructor(
     readonly outputShape: [number, number, number],
     protected readonly positions: boolean,
     name: string,
+    threads: number[] = outputShape,
   ) {
-    this.dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
-    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, outputShape, this.workgroupSize);
+    this.dispatchLayout = webgpu_util.flatDispatchLayout(threads);
+    this.dispatch = webgpu_util.computeDispatch(this.dispatchLayout, threads, this.workgroupSize);
     this.shaderKey = `${name}_${positions ? 'positions' : 'content'}`;
   }
 
   abstract getUserCode(): string;
 }
 
-/** out[l, n, m] with n = b * heads + h: the content logit (and the query- and key-position logits), each times its head's scale. */
-class SimilarityProgram extends FlatProgram {
+/**
+ * out[l, n, m] with n = b * heads + h: the softmax over m of the content logit (and the
+ * query- and key-position logits), each times its head's scale. A thread per row (l, n)
+ * writes the row's logits, then exp(logit - max), then divides by their sum, as tfjs's
+ * softmax does, so the logits never make a pass of their own.
+ */
+class AttentionProgram extends FlatProgram {
   readonly variableNames: string[];
 
   constructor(outputShape: [number, number, number], positions: boolean) {
-    super(outputShape, positions, 'kmax_head_similarity');
+    super(outputShape, positions, 'kmax_head_attention', [outputShape[0] * outputShape[1]]);
     this.variableNames = positions ? ['q', 'k', 'norm', 'eq', 'ek'] : ['q', 'k', 'norm'];
   }
 
   getUserCode(): string {
     const p = this.positions;
     return `
-      fn main(index : i32) {
-        if (index >= uniforms.size) {
-          return;
-        }
+      fn main(row : i32) {
         let length = uniforms.qShape[1];
         let heads = uniforms.qShape[2];
         let depth = uniforms.qShape[3];
         let sequences = uniforms.outShape[1];
-        let m = index % length;
-        let n = (index / length) % sequences;
-        let l = index / (length * sequences);
+        if (row >= length * sequences) {
+          return;
+        }
+        let n = row % sequences;
+        let l = row / sequences;
         let b = n / heads;
         let h = n % heads;
         let queryAt = ((b * length + l) * heads + h) * depth;
-        let keyAt = ((b * length + m) * heads + h) * depth;
-        var content = 0.0;
-        ${p ? 'var queryPosition = 0.0;\n        var keyPosition = 0.0;' : ''}
-        for (var d = 0; d < depth; d++) {
-          let qd = q[queryAt + d];
-          let kd = k[keyAt + d];
-          content += qd * kd;
-          ${p ? 'queryPosition += qd * eq[(d * length + l) * length + m];\n          keyPosition += kd * ek[(d * length + m) * length + l];' : ''}
+        let base = row * length;
+        var top = -uniforms.INFINITY;
+        for (var m = 0; m < length; m++) {
+          let keyAt = ((b * length + m) * heads + h) * depth;
+          var content = 0.0;
+          ${p ? 'var queryPosition = 0.0;\n          var keyPosition = 0.0;' : ''}
+          for (var d = 0; d < depth; d++) {
+            let qd = q[queryAt + d];
+            let kd = k[keyAt + d];
+            content += qd * kd;
+            ${p ? 'queryPosition += qd * eq[(d * length + l) * length + m];\n            keyPosition += kd * ek[(d * length + m) * length + l];' : ''}
+          }
+          let logit = content * norm[h]${p ? ' + queryPosition * norm[heads + h] + keyPosition * norm[2 * heads + h]' : ''};
+          result[base + m] = logit;
+          top = max(top, logit);
         }
-        setOutputAtIndex(index, content * norm[h]${p ? ' + queryPosition * norm[heads + h] + keyPosition * norm[2 * heads + h]' : ''});
+        var total = 0.0;
+        for (var m = 0; m < length; m++) {
+          let e = exp(result[base + m] - top);
+          result[base + m] = e;
+          total += e;
+        }
+        for (var m = 0; m < length; m++) {
+          result[base + m] = result[base + m] / total;
+        }
       }
     `;
   }
@@ -111,13 +132,13 @@ class RetrievalProgram extends FlatProgram {
 }
 
 registerKernel({
-  kernelName: HEAD_SIMILARITY_KERNEL,
+  kernelName: HEAD_ATTENTION_KERNEL,
   backendName: 'webgpu',
   kernelFunc: ({ inputs, backend }) => {
     const { q, k, norm, eq, ek } = inputs as Record<'q' | 'k' | 'norm', TensorInfo> & Partial<Record<'eq' | 'ek', TensorInfo>>;
     const [batch, length, heads] = q.shape;
     const positions = eq !== undefined && ek !== undefined ? [eq, ek] : [];
-    const program = new SimilarityProgram([length, batch * heads, length], positions.length > 0);
+    const program = new AttentionProgram([length, batch * heads, length], positions.length > 0);
     return (backend as WebGPUBackend).runWebGPUProgram(program, [q, k, norm, ...positions], 'float32');
   },
 });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KMaXConfig } from '../config';
 import { BatchNorm } from '../layers/batch-norm';
 import { Conv1dBN, Conv2dBN, kmaxConvBN } from '../layers/conv';
+import { l2Normalize } from '../layers/l2-normalize';
 import type { WeightReader } from '../weights';
 
 /** What a predictor says about the current cluster centres (NHWC, batch dropped). */
@@ -14,8 +15,6 @@ export type Prediction = {
   readonly pixelEmbedding: tf.Tensor3D;
 };
 
-/** PT `F.normalize`: divide by max(||x||, 1e-12) (spec 3.1). */
-const L2_FLOOR = 1e-12;
 
 /** Probability the void prior gives void (deeplab2 `add_bias_towards_void`). */
 const VOID_PRIOR = 0.9;
@@ -97,9 +96,7 @@ export class KMaXPredictor {
   private pixelEmbedding(pixel: tf.Tensor4D): tf.Tensor3D {
     return tf.tidy(() => {
       const x = this.pixelEmbeddingConv.apply(this.pixelPointwise.apply(this.pixelDepthwise.apply(pixel)));
-      // sqrt(sum x^2) rather than tf.norm, whose |x|^2 is a slow Pow on wasm.
-      const norm = tf.maximum(tf.sqrt(tf.sum(tf.square(x), -1, true)), L2_FLOOR);
-      return tf.squeeze(tf.div(x, norm), [0]) as tf.Tensor3D;
+      return tf.squeeze(l2Normalize(x), [0]) as tf.Tensor3D;
     });
   }
 }
