@@ -1,7 +1,6 @@
-import { BACKEND_ORDER, describeBackend, type BackendName } from '../backend/backend-report';
+import { BACKEND_ORDER, type BackendName } from '../backend/backend-report';
 import type { BackendBenchmark } from '../backend/software-adapter';
-import { megabytes, openModelStore, type StoredModel } from '../loading/model-store';
-import type { KMaXConfig } from '../model/config';
+import { openModelStore, type StoredModel } from '../loading/model-store';
 import { ATTENTION_MODES, type AttentionMode, type StageEvent } from '../segmenter/types';
 import { CancelledError } from '../worker/errors';
 import type { WorkerSegmenterClient } from '../worker/client';
@@ -9,10 +8,12 @@ import type { NetworkInput, NetworkOutputs } from '../worker/network-probe';
 import type { WorkerModelSource } from '../worker/protocol';
 import { attentionPlan } from './attention-plan';
 import { engine } from './engine';
-import type { ConvertedModel, EngineProgress, ModelEntry, ServedModel } from './model-slice';
+import type { ConvertedModel, ModelEntry, ServedModel } from './model-slice';
 import type { AttentionPlan, LoadedImage } from './result-slice';
 import { useAppStore, type AppState } from './store';
-import type { ColourBy, FollowMode, ViewMode } from './view-slice';
+import { messageOf, stageNames } from './status-words';
+import { layerCount, numLayers } from './view-actions';
+import type { ViewMode } from './view-slice';
 
 // Actions are plain functions over the store, callable from components, worker
 // callbacks and tests alike. The segmenter itself stays out of the store.
@@ -164,13 +165,6 @@ export async function loadModel(id: string): Promise<void> {
 /** A small grey picture: the network always runs at the model's input size, so it compiles every shader a real run needs. */
 const WARM_UP_PICTURE = { width: 64, height: 48, channels: 3 as const, data: new Uint8Array(64 * 48 * 3).fill(128) };
 
-/** Number of kMaX layers of a model (6 for every official one, and before any is loaded); the final head is layer `layerCount`. */
-export function layerCount(config: KMaXConfig | null): number {
-  return config === null ? 6 : config.transformerDecoder.layersPerStage.reduce((n, l) => n + l, 0);
-}
-
-export const numLayers = () => layerCount(get().config);
-
 /** The model loaded and warmed up in the worker, if any (Compare runs on it). */
 export const loadedSegmenter = (): WorkerSegmenterClient | undefined => segmenter;
 
@@ -189,21 +183,6 @@ export function runOptions(plan: AttentionPlan) {
 /** Reports each finished stage of a run in the status region. */
 export function segmentProgress(event: StageEvent): void {
   set({ progress: { phase: 'segment', stage: event.stage, done: event.index + 1, total: event.total } });
-}
-
-/**
- * The stages a run counts, in order (the segmenter's onProgress events, `total` = 3 + layers;
- * post-processing reports the last index again): what the warm-up compiles one after the other.
- */
-export function stageNames(layers: number): string[] {
-  return ['backbone', 'pixel decoder', ...Array.from({ length: layers }, (_, i) => `kmax layer ${i + 1}`), 'final head'];
-}
-
-/** Time left in the warm-up, at the mean time per stage so far; null before the first stage is done and after the last. */
-export function warmUpEstimate(progress: { done: number; total: number; elapsedMs?: number }): string | null {
-  if (progress.done === 0 || progress.done >= progress.total || progress.elapsedMs === undefined) return null;
-  const seconds = Math.ceil(((progress.total - progress.done) * progress.elapsedMs) / progress.done / 1000);
-  return seconds < 120 ? `about ${seconds} s left` : `about ${Math.ceil(seconds / 60)} min left`;
 }
 
 /**
@@ -343,29 +322,6 @@ export async function setViewMode(viewMode: ViewMode): Promise<void> {
   }
 }
 
-export const setOpacity = (opacity: number) => set({ opacity });
-export const setContours = (contours: boolean) => set({ contours });
-export const setLabels = (labels: boolean) => set({ labels });
-export const setColourBy = (colourBy: ColourBy) => set({ colourBy });
-export const setLayer = (layer: number) => set({ layer: Math.min(numLayers(), Math.max(0, layer)) });
-/** Selects a cluster slot as seen at `atLayer` (default: the layer on show), or clears the selection. */
-export const selectCluster = (selectedCluster: number | null, atLayer?: number) => set({ selectedCluster, selectedLayer: atLayer ?? get().layer });
-export const setFollow = (follow: FollowMode) => set({ follow });
-export const setPlaying = (playing: boolean) => set({ playing });
-export const hoverRegion = (hoveredRegion: number | null) => set({ hoveredRegion });
-
-/** Shows or hides one region of the current view (the legend's toggles). */
-export function toggleRegion(id: number): void {
-  const hidden = get().hiddenRegions;
-  set({ hiddenRegions: hidden.includes(id) ? hidden.filter((h) => h !== id) : [...hidden, id] });
-}
-
-/** Moves the stage explorer one layer on, wrapping after the final one (the play loop). */
-export function stepLayer(delta: 1 | -1): void {
-  const count = numLayers() + 1;
-  set({ layer: (get().layer + delta + count) % count });
-}
-
 /** Debug and parity hook: the bare network of model `id` on a normalised, padded input, in the worker. */
 export async function runNetwork(id: string, input: NetworkInput, attention: AttentionMode): Promise<NetworkOutputs> {
   const entry = get().models.find((m) => m.id === id);
@@ -382,38 +338,6 @@ export async function loseDevice(): Promise<boolean> {
   return engine().loseDevice();
 }
 
-export function engineStatusLine(state: Pick<AppState, 'backend' | 'engineStatus' | 'modelName' | 'progress'>): string {
-  const backend = state.backend === null ? 'choosing a backend' : `Backend: ${describeBackend(state.backend)}`;
-  const model = state.modelName === null ? '' : ` · Model: ${state.modelName}`;
-  const progress = state.progress === null ? STATUS_WORDS[state.engineStatus] : progressLine(state.progress);
-  return `${backend}${model} · ${progress}`;
-}
-
-const STATUS_WORDS: Record<AppState['engineStatus'], string> = {
-  idle: 'idle',
-  loading: 'loading',
-  warming: 'warming up',
-  ready: 'ready',
-  running: 'segmenting',
-  rethresholding: 're-thresholding (post-processing the last network outputs, no new run)',
-  error: 'error',
-};
-
-/** The engine's progress in words: bytes for a download, the stage being compiled and the time left for a warm-up, the finished stage for a run. */
-export function progressLine(progress: EngineProgress): string {
-  if (progress.phase === 'download') {
-    if (progress.total === 0) return 'loading';
-    return `downloading the model: ${megabytes(progress.loaded)} of ${megabytes(progress.total)} (${Math.round((100 * progress.loaded) / progress.total)}%)`;
-  }
-  if (progress.phase === 'warm-up' && progress.next !== undefined) {
-    const estimate = warmUpEstimate(progress);
-    const compiling = progress.next === '' ? 'finishing' : `compiling ${progress.next}`;
-    return `warming up shaders: ${compiling} (${progress.done} of ${progress.total} done${estimate === null ? '' : `, ${estimate}`})`;
-  }
-  const what = progress.phase === 'warm-up' ? 'warming up shaders' : 'segmenting';
-  return `${what}: ${progress.stage} done (${progress.done} of ${progress.total})`;
-}
-
 function listenToDeviceLoss(): void {
   unsubscribe?.();
   unsubscribe = engine().onEvent((event) => {
@@ -422,6 +346,3 @@ function listenToDeviceLoss(): void {
   });
 }
 
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -9,11 +9,13 @@ vi.stubGlobal('localStorage', {
 });
 
 let store: typeof import('./store');
-let actions: typeof import('./actions');
+let view: typeof import('./view-actions');
+let words: typeof import('./status-words');
 
 beforeAll(async () => {
   store = await import('./store');
-  actions = await import('./actions');
+  view = await import('./view-actions');
+  words = await import('./status-words');
 });
 
 beforeEach(() => {
@@ -38,16 +40,16 @@ describe('app store', () => {
   });
 
   it('steps layers with wrap-around and clamps direct choices', () => {
-    actions.stepLayer(1);
+    view.stepLayer(1);
     expect(store.useAppStore.getState().layer).toBe(0);
-    actions.stepLayer(-1);
+    view.stepLayer(-1);
     expect(store.useAppStore.getState().layer).toBe(6);
-    actions.setLayer(9);
+    view.setLayer(9);
     expect(store.useAppStore.getState().layer).toBe(6);
   });
 
   it('names the backend, the skipped ones, the model and the download progress in bytes in the status line', () => {
-    const line = actions.engineStatusLine({
+    const line = words.engineStatusLine({
       backend: { backend: 'wasm', skipped: [{ backend: 'webgpu', reason: 'the browser refused a WebGPU adapter' }] },
       engineStatus: 'loading',
       modelName: 'demo',
@@ -57,26 +59,26 @@ describe('app store', () => {
   });
 
   it('says which stage of the warm-up or of a run has finished', () => {
-    expect(actions.progressLine({ phase: 'warm-up', stage: 'backbone', done: 1, total: 9 })).toBe('warming up shaders: backbone done (1 of 9)');
-    expect(actions.progressLine({ phase: 'warm-up', stage: '', done: 0, total: 9, next: 'backbone', elapsedMs: 0 })).toBe('warming up shaders: compiling backbone (0 of 9 done)');
-    expect(actions.progressLine({ phase: 'warm-up', stage: 'pixel decoder', done: 2, total: 9, next: 'kmax layer 1', elapsedMs: 3000 })).toBe('warming up shaders: compiling kmax layer 1 (2 of 9 done, about 11 s left)');
-    expect(actions.progressLine({ phase: 'warm-up', stage: 'kmax layer 6', done: 8, total: 9, next: 'final head', elapsedMs: 80_000 })).toBe('warming up shaders: compiling final head (8 of 9 done, about 10 s left)');
-    expect(actions.progressLine({ phase: 'warm-up', stage: 'postprocess', done: 9, total: 9, next: '', elapsedMs: 95_000 })).toBe('warming up shaders: finishing (9 of 9 done)');
-    expect(actions.progressLine({ phase: 'segment', stage: 'kmax layer 3', done: 5, total: 9 })).toBe('segmenting: kmax layer 3 done (5 of 9)');
-    expect(actions.engineStatusLine({ backend: null, engineStatus: 'ready', modelName: null, progress: null })).toBe('choosing a backend · ready');
+    expect(words.progressLine({ phase: 'warm-up', stage: 'backbone', done: 1, total: 9 })).toBe('warming up shaders: backbone done (1 of 9)');
+    expect(words.progressLine({ phase: 'warm-up', stage: '', done: 0, total: 9, next: 'backbone', elapsedMs: 0 })).toBe('warming up shaders: compiling backbone (0 of 9 done)');
+    expect(words.progressLine({ phase: 'warm-up', stage: 'pixel decoder', done: 2, total: 9, next: 'kmax layer 1', elapsedMs: 3000 })).toBe('warming up shaders: compiling kmax layer 1 (2 of 9 done, about 11 s left)');
+    expect(words.progressLine({ phase: 'warm-up', stage: 'kmax layer 6', done: 8, total: 9, next: 'final head', elapsedMs: 80_000 })).toBe('warming up shaders: compiling final head (8 of 9 done, about 10 s left)');
+    expect(words.progressLine({ phase: 'warm-up', stage: 'postprocess', done: 9, total: 9, next: '', elapsedMs: 95_000 })).toBe('warming up shaders: finishing (9 of 9 done)');
+    expect(words.progressLine({ phase: 'segment', stage: 'kmax layer 3', done: 5, total: 9 })).toBe('segmenting: kmax layer 3 done (5 of 9)');
+    expect(words.engineStatusLine({ backend: null, engineStatus: 'ready', modelName: null, progress: null })).toBe('choosing a backend · ready');
   });
 
   it('names the stages a warm-up compiles in the segmenter\'s order and estimates the time left from the mean stage time', () => {
-    expect(actions.stageNames(2)).toEqual(['backbone', 'pixel decoder', 'kmax layer 1', 'kmax layer 2', 'final head']);
-    expect(actions.warmUpEstimate({ done: 0, total: 11, elapsedMs: 0 })).toBeNull();
-    expect(actions.warmUpEstimate({ done: 3, total: 11, elapsedMs: 30_000 })).toBe('about 80 s left');
-    expect(actions.warmUpEstimate({ done: 1, total: 11, elapsedMs: 54_000 })).toBe('about 9 min left');
+    expect(words.stageNames(2)).toEqual(['backbone', 'pixel decoder', 'kmax layer 1', 'kmax layer 2', 'final head']);
+    expect(words.warmUpEstimate({ done: 0, total: 11, elapsedMs: 0 })).toBeNull();
+    expect(words.warmUpEstimate({ done: 3, total: 11, elapsedMs: 30_000 })).toBe('about 80 s left');
+    expect(words.warmUpEstimate({ done: 1, total: 11, elapsedMs: 54_000 })).toBe('about 9 min left');
   });
 
   it('toggles regions and clears hidden ones only for a new result', () => {
-    actions.toggleRegion(3);
-    actions.toggleRegion(5);
-    actions.toggleRegion(3);
+    view.toggleRegion(3);
+    view.toggleRegion(5);
+    view.toggleRegion(3);
     expect(store.useAppStore.getState().hiddenRegions).toEqual([5]);
   });
 });

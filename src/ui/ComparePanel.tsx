@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { layerCount, selectCluster, stepLayer } from '../state/actions';
+import { layerCount, selectCluster, stepLayer } from '../state/view-actions';
 import { closeComparison } from '../state/compare-actions';
 import type { Comparison } from '../state/result-slice';
 import { useAppStore } from '../state/store';

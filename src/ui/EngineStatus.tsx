@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import { engineStatusLine, progressLine } from '../state/actions';
+import { engineStatusLine, progressLine } from '../state/status-words';
 import { useAppStore } from '../state/store';
 
 /** The "Engine status" region: backend (and why faster ones were skipped), model, progress (the warm-up's bar says the stage being compiled and the time left), errors. */

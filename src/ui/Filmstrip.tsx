@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { layerCount, setLayer } from '../state/actions';
+import { layerCount, setLayer } from '../state/view-actions';
 import { useAppStore } from '../state/store';
 import { panopticOverlay, sampleForDisplay, stageOverlay, type RgbaImage } from '../viz';
 import { saveFile } from './downloads';

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { layerCount, setColourBy, setLayer, setPlaying, stepLayer } from '../state/actions';
+import { layerCount, setColourBy, setLayer, setPlaying, stepLayer } from '../state/view-actions';
 import { useAppStore } from '../state/store';
 import { COLOUR_CHOICES } from '../state/view-slice';
 import { layerName } from './layer-name';

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { hoverRegion, layerCount, selectCluster } from '../state/actions';
+import { hoverRegion, layerCount, selectCluster } from '../state/view-actions';
 import { useAppStore } from '../state/store';
 import type { StageTiming } from '../segmenter/types';
 import { dropOverlapping, hideRegions, highlightLayer, panopticOverlay, placeLabels, sampleForDisplay, stageOverlay, type LabelAnchor, type LabelledView, type Region } from '../viz';

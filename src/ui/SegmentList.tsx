@@ -1,4 +1,4 @@
-import { hoverRegion, layerCount, selectCluster, toggleRegion } from '../state/actions';
+import { hoverRegion, layerCount, selectCluster, toggleRegion } from '../state/view-actions';
 import { useAppStore } from '../state/store';
 import { VIEW_MODES } from '../state/view-slice';
 import { legendRegions, pictureShare } from '../viz';

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { layerCount, selectCluster, setFollow, setLayer } from '../state/actions';
+import { layerCount, selectCluster, setFollow, setLayer } from '../state/view-actions';
 import type { LoadedImage } from '../state/result-slice';
 import { useAppStore } from '../state/store';
 import type { LayerRecord } from '../segmenter/types';

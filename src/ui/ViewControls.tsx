@@ -1,4 +1,5 @@
-import { layerCount, setAttention, setContours, setFromLayer, setLabels, setOpacity, setViewMode } from '../state/actions';
+import { setAttention, setFromLayer, setViewMode } from '../state/actions';
+import { layerCount, setContours, setLabels, setOpacity } from '../state/view-actions';
 import { useAppStore } from '../state/store';
 import { ATTENTION_CHOICES, VIEW_MODES } from '../state/view-slice';
 import { encodePng, hideRegions, panopticAnnotation, panopticOverlay, panopticPng, segmentPalette } from '../viz';
