@@ -3,7 +3,7 @@
  * (GPUComputePassEncoder.dispatchWorkgroups), bytes mapped for reading (every read back
  * to the CPU goes through GPUBuffer.mapAsync with MAP_READ) and the bytes of live GPU
  * buffers (createBuffer minus destroy; tfjs pools its buffers, so this is what the page
- * holds on the GPU, weights included). Counting at the API sees our WGSL kernels and
+ * holds on the GPU, weights included), and the compute pipelines created. Counting at the API sees our WGSL kernels and
  * tfjs's alike, and cannot miss a read path of the backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -19,6 +19,8 @@ export interface RunCounters {
   readonly gpuBytesAtStart: number;
   /** The most live GPU buffer bytes during the run. */
   readonly peakGpuBytes: number;
+  /** Compute pipelines created (each a shader compiled): the first run's cost, none once warm. */
+  readonly pipelines: number;
 }
 
 export interface GpuCounters {
@@ -39,6 +41,7 @@ export function installGpuCounters(): GpuCounters {
   let live = 0;
   let atStart = 0;
   let peak = 0;
+  let pipelines = 0;
   const sizes = new WeakMap<GPUBuffer, number>();
 
   const pass = GPUComputePassEncoder.prototype;
@@ -69,6 +72,17 @@ export function installGpuCounters(): GpuCounters {
     peak = Math.max(peak, live);
     return buffer;
   };
+  const device = GPUDevice.prototype;
+  const createPipeline = device.createComputePipeline;
+  device.createComputePipeline = function (this: GPUDevice, ...args: Parameters<GPUDevice['createComputePipeline']>) {
+    pipelines++;
+    return createPipeline.apply(this, args);
+  };
+  const createPipelineAsync = device.createComputePipelineAsync;
+  device.createComputePipelineAsync = function (this: GPUDevice, ...args: Parameters<GPUDevice['createComputePipelineAsync']>) {
+    pipelines++;
+    return createPipelineAsync.apply(this, args);
+  };
   const destroy = GPUBuffer.prototype.destroy;
   GPUBuffer.prototype.destroy = function (this: GPUBuffer) {
     const size = sizes.get(this);
@@ -84,10 +98,11 @@ export function installGpuCounters(): GpuCounters {
       dispatches = 0;
       bytesReadBack = 0;
       readBacks = 0;
+      pipelines = 0;
       atStart = live;
       peak = live;
     },
-    read: () => ({ dispatches, bytesReadBack, readBacks, gpuBytesAtStart: atStart, peakGpuBytes: peak }),
+    read: () => ({ dispatches, bytesReadBack, readBacks, gpuBytesAtStart: atStart, peakGpuBytes: peak, pipelines }),
     dispatches: () => dispatches,
   };
   return installed;

@@ -26,6 +26,8 @@ export interface StageStats {
 export interface TimedRuns {
   /** The first run, which also compiles shaders and allocates: reported apart. */
   readonly warmUpMs: number;
+  /** WebGPU only: the first run's counters (its pipelines are the shaders compiled). */
+  readonly warmUpGpu?: RunCounters;
   readonly runs: readonly BenchRun[];
 }
 
@@ -38,10 +40,10 @@ export async function timeRuns(segmenter: Segmenter, image: RgbImage, options: S
     const endToEnd = performance.now() - started;
     return { timings: result.timings, endToEnd, ...(counters !== undefined && { gpu: counters.read() }) };
   };
-  const warmUpMs = (await time()).endToEnd;
+  const warmUp = await time();
   const timed: BenchRun[] = [];
   for (let r = 0; r < runs; r++) timed.push(await time());
-  return { warmUpMs, runs: timed };
+  return { warmUpMs: warmUp.endToEnd, ...(warmUp.gpu !== undefined && { warmUpGpu: warmUp.gpu }), runs: timed };
 }
 
 /** Stages that are the network itself (the rest is pre- and post-processing). */

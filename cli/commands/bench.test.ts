@@ -13,6 +13,7 @@ interface BenchJson {
   readonly inputSize: readonly number[];
   readonly runs: number;
   readonly warmUpMs: number;
+  readonly warmUpGpu?: RunCounters;
   readonly stages: readonly StageStats[];
   readonly gpu?: readonly RunCounters[];
   readonly profile?: KernelProfile;
@@ -71,6 +72,9 @@ describe('kmax bench on the demo model', () => {
     // The same work twice: the same dispatches and the same bytes back.
     expect(gpu[0].dispatches).toBeGreaterThan(100);
     expect(gpu[1].dispatches).toBe(gpu[0].dispatches);
+    // Shaders compile in the warm-up run, none afterwards.
+    expect(report.warmUpGpu?.pipelines).toBeGreaterThan(20);
+    for (const run of gpu) expect(run.pipelines).toBe(0);
     const { bytes, reads } = expectedReadBack(129);
     for (const run of gpu) {
       expect(run.bytesReadBack).toBe(bytes);

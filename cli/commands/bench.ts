@@ -52,10 +52,10 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const stages = summarise(report.runs);
   const device = report.adapter !== undefined ? `${report.backend} (${report.adapter})` : report.threads !== undefined ? `${report.backend} (${report.threads} thread${report.threads === 1 ? '' : 's'})` : report.backend;
   const title = `${report.model} on ${device}, input ${report.inputSize.join('x')}, median of ${report.runs.length} runs`;
-  const { model, backend, adapter, threads, inputSize, warmUpMs, profile } = report;
+  const { model, backend, adapter, threads, inputSize, warmUpMs, warmUpGpu, profile } = report;
   const gpu = gpuCounters(report.runs);
-  if (values.json) console.log(JSON.stringify({ model, backend, adapter, threads, inputSize, runs: report.runs.length, warmUpMs, stages, gpu, profile }, null, 1));
-  else console.log([table(title, stages, warmUpMs), ...(gpu === undefined ? [] : ['', gpuTable(gpu)]), ...(profile === undefined ? [] : ['', profileTable(profile)])].join('\n'));
+  if (values.json) console.log(JSON.stringify({ model, backend, adapter, threads, inputSize, runs: report.runs.length, warmUpMs, warmUpGpu, stages, gpu, profile }, null, 1));
+  else console.log([table(title, stages, warmUpMs), ...(gpu === undefined ? [] : ['', gpuTable(gpu, warmUpGpu)]), ...(profile === undefined ? [] : ['', profileTable(profile)])].join('\n'));
   return 0;
 }
 
@@ -65,7 +65,7 @@ function gpuCounters(runs: readonly BenchRun[]): RunCounters[] | undefined {
   return counted.length === runs.length && counted.length > 0 ? counted : undefined;
 }
 
-function gpuTable(runs: readonly RunCounters[]): string {
+function gpuTable(runs: readonly RunCounters[], warmUp: RunCounters | undefined): string {
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
   const distinct = <T>(values: readonly T[]) => [...new Set(values)].join(' / ');
   return [
@@ -73,6 +73,8 @@ function gpuTable(runs: readonly RunCounters[]): string {
     `- compute dispatches: ${distinct(runs.map((r) => r.dispatches))}`,
     `- read back to the CPU: ${distinct(runs.map((r) => r.bytesReadBack))} bytes in ${distinct(runs.map((r) => r.readBacks))} reads`,
     `- GPU buffers: ${distinct(runs.map((r) => mib(r.gpuBytesAtStart)))} live at the start, peak ${distinct(runs.map((r) => mib(r.peakGpuBytes)))}`,
+    `- compute pipelines created (shaders compiled): ${distinct(runs.map((r) => r.pipelines))}` +
+      (warmUp === undefined ? '' : `; the warm-up run: ${warmUp.pipelines}, with ${warmUp.dispatches} dispatches`),
   ].join('\n');
 }
 
