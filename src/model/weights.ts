@@ -52,6 +52,7 @@ export class WeightReader {
   private readonly problems: WeightProblem[] = [];
   private readonly placeholders: tf.Tensor[] = [];
   private readonly derived: tf.Tensor[] = [];
+  private readonly derivations: (() => unknown)[] = [];
 
   constructor(private readonly tensors: NamedTensors) {}
 
@@ -88,6 +89,16 @@ export class WeightReader {
   track<T extends tf.Tensor>(t: T): T {
     this.derived.push(t);
     return t;
+  }
+
+  /** Registers how a layer makes its weight-derived tensors, so that `deriveAll` can make them ahead of a run. */
+  derive(make: () => unknown): void {
+    this.derivations.push(make);
+  }
+
+  /** Makes every registered derived tensor now (each layer keeps its own and makes it once). */
+  deriveAll(): void {
+    for (const make of this.derivations) make();
   }
 
   disposeDerived(): void {

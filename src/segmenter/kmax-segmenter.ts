@@ -36,6 +36,7 @@ export class KMaXSegmenter implements Segmenter {
     readonly trainedAttention?: AttentionMode,
   ) {
     this.model = new KMaXDeepLab(config, tensors);
+    this.model.prepare();
   }
 
   async segment(image: RgbImage, options: SegmentOptions = {}): Promise<SegmentResult> {

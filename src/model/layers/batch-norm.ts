@@ -21,6 +21,7 @@ export class BatchNorm {
     this.beta = weights.take(`${prefix}.bias`, [channels]) as tf.Tensor1D;
     this.mean = weights.take(`${prefix}.running_mean`, [channels]) as tf.Tensor1D;
     this.variance = weights.take(`${prefix}.running_var`, [channels]) as tf.Tensor1D;
+    weights.derive(() => this.affine());
   }
 
   /** scale = gamma / sqrt(var + eps), shift = beta - mean * scale. */

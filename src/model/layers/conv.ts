@@ -56,6 +56,7 @@ export class Conv2dBN {
     this.stride = options.stride ?? 1;
     this.pad = options.pad ?? 0;
     this.act = options.act ?? 'none';
+    weights.derive(() => this.foldedWeights());
   }
 
   get batchNorm(): BatchNorm | null {
@@ -137,6 +138,7 @@ export class Conv1dBN {
     this.bias = options.bias ? (weights.take(`${keys.conv}.bias`, [outChannels]) as tf.Tensor1D) : null;
     this.norm = keys.norm !== undefined ? new BatchNorm(weights, keys.norm, outChannels) : null;
     this.act = options.act ?? 'none';
+    weights.derive(() => this.foldedWeights());
   }
 
   /** x: [L, in] -> [L, out]. */

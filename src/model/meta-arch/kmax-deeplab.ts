@@ -60,6 +60,15 @@ export class KMaXDeepLab {
     }
   }
 
+  /**
+   * Folds every BatchNorm into its convolution (and makes the other weight-derived
+   * tensors) now, at load, rather than inside the first run; ONNX Runtime likewise folds
+   * when it creates a session. Calibrating BatchNorms afterwards refolds what it changes.
+   */
+  prepare(): void {
+    this.weights.deriveAll();
+  }
+
   get numLayers(): number {
     return this.transformer.numLayers;
   }
