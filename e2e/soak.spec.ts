@@ -41,8 +41,11 @@ let server: ViteDevServer;
 test.beforeAll(async () => {
   const { createServer } = await import('vite');
   // The worker's dependencies are scanned up front: found late, they would reload the page mid-test.
+  // Its own dependency cache: the benchmark's dev servers share the default one with other entries,
+  // and one run here was reloaded mid-test ("execution context was destroyed") after they rewrote it.
   const optimizeDeps = { entries: ['e2e/soak/soak.html', 'e2e/soak/soak.worker.ts'] };
-  server = await createServer({ root: ROOT, logLevel: 'warn', optimizeDeps, server: { port: PORT + 102, strictPort: true, host: '127.0.0.1' } });
+  const cacheDir = path.join(ROOT, 'node_modules', '.vite-soak');
+  server = await createServer({ root: ROOT, cacheDir, logLevel: 'warn', optimizeDeps, server: { port: PORT + 102, strictPort: true, host: '127.0.0.1' } });
   await server.listen();
 });
 test.afterAll(async () => {
