@@ -130,7 +130,7 @@ function LayerTable({ comparison, layer, name }: { comparison: Comparison; layer
       label="Per-layer numbers"
       caption={name}
       plans={comparison.plans}
-      changed={{ label: comparison.models === undefined ? 'Cells whose cluster changed' : 'Cells whose cluster changed (clusters paired by overlap)', value: pct(numbers.changedShare), measure: 'layer-changed' }}
+      changed={{ label: comparison.models === undefined ? 'Cells whose cluster differs between the two runs' : 'Cells whose cluster differs between the two models (clusters paired by overlap)', value: pct(numbers.changedShare), measure: 'layer-changed' }}
       rows={[
         { label: 'Clusters in use', values: numbers.clustersInUse },
         { label: 'Mean assignment confidence', values: numbers.meanConfidence.map(num) },
@@ -149,7 +149,7 @@ function FinalTable({ comparison }: { comparison: Comparison }) {
       label="Comparison"
       caption="Final result"
       plans={plans}
-      changed={{ label: 'Pixels whose segment changed', value: pct(numbers.changedShare), measure: 'changed' }}
+      changed={{ label: comparison.models === undefined ? 'Pixels whose segment differs between the two runs' : 'Pixels whose segment differs between the two models', value: pct(numbers.changedShare), measure: 'changed' }}
       rows={[
         { label: 'Segments', values: numbers.segmentCounts, measures: ['segments-a', 'segments-b'] },
         { label: 'Mean assignment confidence', values: numbers.meanConfidence.map(num) },
@@ -186,7 +186,7 @@ interface CompareRow {
   readonly measures?: readonly [string, string];
 }
 
-/** Two runs side by side: one shared "changed" row, then one row per measure. */
+/** Two runs side by side: one sentence for the pair (what changed), then one row per measure. */
 function CompareTable({ label, caption, plans, changed, rows }: { label: string; caption: string; plans: Comparison['plans']; changed: { label: string; value: string; measure: string }; rows: readonly CompareRow[] }) {
   return (
     <table aria-label={label} className="compare">
@@ -200,9 +200,9 @@ function CompareTable({ label, caption, plans, changed, rows }: { label: string;
       </thead>
       <tbody>
         <tr>
-          <th scope="row">{changed.label}</th>
-          <td colSpan={2} data-measure={changed.measure}>
-            {changed.value}
+          {/* One value for the pair of runs: a sentence across the table, under neither run's column. */}
+          <td colSpan={3} className="compare-pair">
+            {changed.label}: <strong data-measure={changed.measure}>{changed.value}</strong>
           </td>
         </tr>
         {rows.map((row) => (

@@ -1,0 +1,22 @@
+// The suite's closing line, "tests: N passed, N failed", summed over Vitest's and Playwright's
+// JSON reports and the scripted checks of scripts/test.sh; a CI reader looks for that line.
+import { readFileSync } from 'node:fs';
+
+const [vitestJson, playwrightJson, scriptedArg] = process.argv.slice(2);
+if (vitestJson === undefined || playwrightJson === undefined || scriptedArg === undefined) {
+  console.error('usage: node scripts/test-summary.mjs VITEST.json PLAYWRIGHT.json SCRIPTED_CHECKS');
+  process.exit(2);
+}
+const vitest = JSON.parse(readFileSync(vitestJson, 'utf8'));
+const { stats } = JSON.parse(readFileSync(playwrightJson, 'utf8'));
+const scripted = Number(scriptedArg);
+const rows = [
+  ['vitest', vitest.numPassedTests, vitest.numFailedTests],
+  ['playwright', stats.expected + stats.flaky, stats.unexpected],
+  ['scripted checks', scripted, 0],
+];
+for (const [name, passed, failed] of rows) console.log(`  ${name}: ${passed} passed, ${failed} failed`);
+const passed = rows.reduce((sum, [, p]) => sum + p, 0);
+const failed = rows.reduce((sum, [, , f]) => sum + f, 0);
+console.log(`tests: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
