@@ -138,7 +138,7 @@ test.describe('the app as an instrument (demo model)', () => {
     await shot(page, 'instrument-explorer');
   });
 
-  test('semantic only re-post-processes in the worker: no segment request, under 100 ms; void is marked', async ({ page }) => {
+  test('semantic only re-post-processes in the worker: no segment request, its time shown; void is marked', async ({ page }) => {
     await openDemo(page);
     await page.getByRole('slider', { name: 'Decoder layer' }).fill('7');
     await page.getByRole('slider', { name: 'Overlay opacity' }).fill('0');
@@ -167,8 +167,9 @@ test.describe('the app as an instrument (demo model)', () => {
     const time = page.locator('.rethreshold-time');
     await expect(time).toContainText(/re-thresholded in \d+ ms/);
     const ms = Number(/in (\d+) ms/.exec((await time.textContent()) ?? '')?.[1]);
+    // Reported, not asserted: timings belong to the benchmark (issue 14); the request log below is the guarantee.
     console.log(`semantic view re-post-processed in ${ms} ms of worker time`);
-    expect(ms).toBeLessThan(100);
+    expect(Number.isFinite(ms)).toBe(true);
     const after = await page.evaluate(() => window.kmaxLens?.sentRequests() ?? []);
     expect(after.slice(before.length)).toEqual(['postprocess']);
     await page.getByRole('slider', { name: 'Overlay opacity' }).fill('0.6');

