@@ -3,6 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+// Our wasm kernels (the app registers them through src/backend/choose-backend.ts).
+import '../src/backend/wasm-gelu';
 
 export type NodeBackend = 'wasm' | 'cpu' | 'webgpu';
 

@@ -4,6 +4,7 @@ import './webgpu-multi-head-attention';
 import './webgpu-gelu';
 import './webgpu-l2-normalize';
 import './webgpu-layer-norm';
+import './wasm-gelu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';

@@ -8,6 +8,8 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+// The app's own wasm kernels, so that wasm parity covers what the app runs.
+import '../backend/wasm-gelu';
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

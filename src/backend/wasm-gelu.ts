@@ -1,0 +1,52 @@
+import { registerKernel, util, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { GELU_KERNEL } from '../model/layers/activations';
+import { GELU_WASM } from './wasm-gelu.bytes';
+
+interface GeluExports {
+  gelu(src: number, dst: number, count: number): void;
+}
+
+/** Emscripten keeps the memory on the module: `wasmMemory` in tfjs's threaded build, `asm.memory` in the others. */
+interface EmscriptenMemory {
+  readonly wasmMemory?: WebAssembly.Memory;
+  readonly asm?: { readonly memory?: WebAssembly.Memory };
+}
+
+const instances = new WeakMap<WebAssembly.Memory, GeluExports>();
+
+/** Our module instantiated on tfjs's own memory (one per backend), so tensors are read and written in place. */
+function geluOn(backend: BackendWasm): GeluExports {
+  const module = backend.wasm as unknown as EmscriptenMemory;
+  const memory = module.wasmMemory ?? module.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new Error('KmaxGelu (wasm): this build of tfjs-backend-wasm does not expose its memory');
+  let exports = instances.get(memory);
+  if (exports === undefined) {
+    const base64 = memory.buffer instanceof ArrayBuffer ? GELU_WASM.plain : GELU_WASM.shared;
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    // Synchronous: the module is 0.6 KB, under every browser's limit for compiling on the main thread.
+    exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as GeluExports;
+    instances.set(memory, exports);
+  }
+  return exports;
+}
+
+/**
+ * GELU in one SIMD pass on the wasm backend, where tfjs's composite takes five and its
+ * scalar erf alone ~20 ns an element; the kernel's text is wasm-gelu.wat.ts.
+ */
+registerKernel({
+  kernelName: GELU_KERNEL,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend }) => {
+    const wasm = backend as BackendWasm;
+    const x = inputs.x as TensorInfo;
+    const out = wasm.makeOutput([...x.shape], 'float32');
+    const count = util.sizeFromShape(x.shape);
+    if (count === 0) return out;
+    // After makeOutput: allocating may have grown the memory.
+    const kernel = geluOn(wasm);
+    kernel.gelu(wasm.dataIdMap.get(x.dataId)!.memoryOffset, wasm.dataIdMap.get(out.dataId)!.memoryOffset, count);
+    return out;
+  },
+});
