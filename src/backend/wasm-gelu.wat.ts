@@ -1,7 +1,7 @@
 import { backend_util } from '@tensorflow/tfjs-core';
+import { float32Literal } from './float-literal';
 
-const f32 = (v: number) => Math.fround(v).toPrecision(9);
-const vec = (v: number) => `(v128.const f32x4 ${f32(v)} ${f32(v)} ${f32(v)} ${f32(v)})`;
+const vec = (v: number) => `(v128.const f32x4 ${float32Literal(v)} ${float32Literal(v)} ${float32Literal(v)} ${float32Literal(v)})`;
 const ERF_POLY = [backend_util.ERF_A5, backend_util.ERF_A4, backend_util.ERF_A3, backend_util.ERF_A2, backend_util.ERF_A1];
 /** Cephes' expf polynomial on [-ln2/2, ln2/2], highest degree first. */
 const EXP_POLY = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];

@@ -1,8 +1,8 @@
 import { backend_util, registerKernel, type TensorInfo } from '@tensorflow/tfjs-core';
 import { webgpu_util, type WebGPUBackend, type WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { GELU_KERNEL } from '../model/layers/activations';
+import { float32Literal } from './float-literal';
 
-const f32 = (v: number) => Math.fround(v).toPrecision(9);
 
 /**
  * GELU as one elementwise pass: the same float32 steps as the composite in
@@ -26,13 +26,13 @@ class GeluProgram implements WebGPUProgram {
   getUserCode(): string {
     return `
       fn erfApprox(a : f32) -> f32 {
-        let t = 1.0 / (1.0 + ${f32(backend_util.ERF_P)} * abs(a));
-        return sign(a) * (1.0 - (((((${f32(backend_util.ERF_A5)} * t + ${f32(backend_util.ERF_A4)}) * t) + ${f32(backend_util.ERF_A3)}) * t + ${f32(backend_util.ERF_A2)}) * t + ${f32(backend_util.ERF_A1)}) * t * exp(-abs(a) * abs(a)));
+        let t = 1.0 / (1.0 + ${float32Literal(backend_util.ERF_P)} * abs(a));
+        return sign(a) * (1.0 - (((((${float32Literal(backend_util.ERF_A5)} * t + ${float32Literal(backend_util.ERF_A4)}) * t) + ${float32Literal(backend_util.ERF_A3)}) * t + ${float32Literal(backend_util.ERF_A2)}) * t + ${float32Literal(backend_util.ERF_A1)}) * t * exp(-abs(a) * abs(a)));
       }
       fn main(index : i32) {
         if (index < uniforms.size) {
           let x = getAByOutputIndex(index);
-          setOutputAtIndex(index, (x * 0.5) * (erfApprox(x * ${f32(Math.SQRT1_2)}) + 1.0));
+          setOutputAtIndex(index, (x * 0.5) * (erfApprox(x * ${float32Literal(Math.SQRT1_2)}) + 1.0));
         }
       }
     `;
