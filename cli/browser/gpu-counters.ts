@@ -33,6 +33,19 @@ export interface GpuCounters {
 
 let installed: GpuCounters | undefined;
 
+/** Wraps the methods `names` of a WebGPU prototype so that every call is counted first. */
+function beforeEachCall<P extends object>(proto: P, names: readonly (keyof P & string)[], count: () => void): void {
+  for (const name of names) {
+    const original = proto[name] as (...args: unknown[]) => unknown;
+    Object.assign(proto, {
+      [name](this: unknown, ...args: unknown[]) {
+        count();
+        return original.apply(this, args);
+      },
+    });
+  }
+}
+
 export function installGpuCounters(): GpuCounters {
   if (installed !== undefined) return installed;
   let dispatches = 0;
@@ -44,17 +57,8 @@ export function installGpuCounters(): GpuCounters {
   let pipelines = 0;
   const sizes = new WeakMap<GPUBuffer, number>();
 
-  const pass = GPUComputePassEncoder.prototype;
-  const dispatch = pass.dispatchWorkgroups;
-  pass.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...args: Parameters<GPUComputePassEncoder['dispatchWorkgroups']>) {
-    dispatches++;
-    return dispatch.apply(this, args);
-  };
-  const indirect = pass.dispatchWorkgroupsIndirect;
-  pass.dispatchWorkgroupsIndirect = function (this: GPUComputePassEncoder, ...args: Parameters<GPUComputePassEncoder['dispatchWorkgroupsIndirect']>) {
-    dispatches++;
-    return indirect.apply(this, args);
-  };
+  beforeEachCall(GPUComputePassEncoder.prototype, ['dispatchWorkgroups', 'dispatchWorkgroupsIndirect'], () => dispatches++);
+  beforeEachCall(GPUDevice.prototype, ['createComputePipeline', 'createComputePipelineAsync'], () => pipelines++);
   const mapAsync = GPUBuffer.prototype.mapAsync;
   GPUBuffer.prototype.mapAsync = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['mapAsync']>) {
     const [mode, offset = 0, size] = args;
@@ -71,17 +75,6 @@ export function installGpuCounters(): GpuCounters {
     live += buffer.size;
     peak = Math.max(peak, live);
     return buffer;
-  };
-  const device = GPUDevice.prototype;
-  const createPipeline = device.createComputePipeline;
-  device.createComputePipeline = function (this: GPUDevice, ...args: Parameters<GPUDevice['createComputePipeline']>) {
-    pipelines++;
-    return createPipeline.apply(this, args);
-  };
-  const createPipelineAsync = device.createComputePipelineAsync;
-  device.createComputePipelineAsync = function (this: GPUDevice, ...args: Parameters<GPUDevice['createComputePipelineAsync']>) {
-    pipelines++;
-    return createPipelineAsync.apply(this, args);
   };
   const destroy = GPUBuffer.prototype.destroy;
   GPUBuffer.prototype.destroy = function (this: GPUBuffer) {
