@@ -169,7 +169,6 @@ test.describe('the app as an instrument (demo model)', () => {
     const ms = Number(/in (\d+) ms/.exec((await time.textContent()) ?? '')?.[1]);
     // Reported, not asserted: timings belong to the benchmark (issue 14); the request log below is the guarantee.
     console.log(`semantic view re-post-processed in ${ms} ms of worker time`);
-    expect(Number.isFinite(ms)).toBe(true);
     const after = await page.evaluate(() => window.kmaxLens?.sentRequests() ?? []);
     expect(after.slice(before.length)).toEqual(['postprocess']);
     await page.getByRole('slider', { name: 'Overlay opacity' }).fill('0.6');

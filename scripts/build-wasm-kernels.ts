@@ -1,10 +1,10 @@
 /**
- * `npx tsx scripts/build-wasm-kernels.ts [--check]`: assembles our wasm kernels' text
+ * `npx tsx scripts/build-wasm-kernels.ts`: assembles our wasm kernels' text
  * (src/backend/wasm-gelu.wat.ts) with wabt into src/backend/wasm-gelu.bytes.ts, which the app
- * ships (wabt is a dev dependency only). --check fails where the committed bytes are not what
- * the text assembles to.
+ * ships (wabt is a dev dependency only); src/backend/wasm-gelu.test.ts checks that the shipped
+ * bytes are what the text assembles to.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 import { geluWat } from '../src/backend/wasm-gelu.wat';
@@ -34,11 +34,6 @@ export const GELU_WASM = {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const fresh = await geluBytesModule();
-  if (process.argv.includes('--check')) {
-    if ((await readFile(OUT, 'utf8')) !== fresh) throw new Error(`${OUT} is not what src/backend/wasm-gelu.wat.ts assembles to: run npx tsx scripts/build-wasm-kernels.ts`);
-  } else {
-    await writeFile(OUT, fresh);
-    console.log(`wrote ${OUT}`);
-  }
+  await writeFile(OUT, await geluBytesModule());
+  console.log(`wrote ${OUT}`);
 }

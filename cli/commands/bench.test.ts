@@ -101,7 +101,7 @@ describe('kmax bench on the demo model', () => {
     expect(kernels).not.toContain('Mean');
     // Multi-head attention as two passes that read q, k, v and the position embeddings in place: the
     // pixel decoder's axial attention (two blocks, two axes each) and each kMaX layer's self-attention,
-    // with none of the transposes that batch tfjs's matMul.
+    // with none of the batched matMuls (and the transposes that feed them) of the composite.
     for (const [stage, calls] of [['pixel decoder', 4], ...layers.map((layer) => [layer, 1] as const)] as const) {
       const stageKernels = profile.stages.find((s) => s.stage === stage)?.kernels ?? [];
       expect(stageKernels.find((k) => k.kernel === 'KmaxHeadAttention')?.calls, stage).toBe(calls);

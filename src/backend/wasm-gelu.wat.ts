@@ -1,7 +1,6 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import { float32Literal } from './float-literal';
 
-const vec = (v: number) => `(v128.const f32x4 ${float32Literal(v)} ${float32Literal(v)} ${float32Literal(v)} ${float32Literal(v)})`;
 const ERF_POLY = [backend_util.ERF_A5, backend_util.ERF_A4, backend_util.ERF_A3, backend_util.ERF_A2, backend_util.ERF_A1];
 /** Cephes' expf polynomial on [-ln2/2, ln2/2], highest degree first. */
 const EXP_POLY = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
@@ -9,8 +8,11 @@ const EXP_POLY = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e
 const UNROLL = 4;
 const LOCALS = ['x', 'a', 'aa', 't', 'p', 'n', 'r', 'e'];
 
+/** A constant splat over four lanes, as a global: one copy in the module, however many times the code reads it. */
+type Constant = (value: number) => string;
+
 /** GELU of the vector in $x{k}, left in $x{k}: each step one statement, so that the unrolled copies interleave. */
-function geluSteps(k: number): string[] {
+function geluSteps(k: number, vec: Constant): string[] {
   const v = (name: string) => `(local.get $${name}${k})`;
   const set = (name: string, value: string) => `(local.set $${name}${k} ${value})`;
   return [
@@ -37,12 +39,13 @@ function geluSteps(k: number): string[] {
 }
 
 /** The steps of vectors 0..count-1, step by step across the vectors. */
-function interleaved(count: number): string {
-  const steps = Array.from({ length: count }, (_, k) => geluSteps(k));
+function interleaved(count: number, vec: Constant): string {
+  const steps = Array.from({ length: count }, (_, k) => geluSteps(k, vec));
   return steps[0].flatMap((_, s) => steps.map((vector) => vector[s])).join('\n      ');
 }
 
-const at = (index: string, offset: number) => `(i32.add (local.get ${index === 'src' ? '$src' : '$dst'}) (i32.shl (i32.add (local.get $i) (i32.const ${offset})) (i32.const 2)))`;
+/** The address of element $i + offset of the array at `base`. */
+const at = (base: '$src' | '$dst', offset: number) => `(i32.add (local.get ${base}) (i32.shl (i32.add (local.get $i) (i32.const ${offset})) (i32.const 2)))`;
 
 /**
  * The text of the wasm GELU kernel (src/backend/wasm-gelu.ts), in tfjs-backend-wasm's own
@@ -54,8 +57,18 @@ const at = (index: string, offset: number) => `(i32.add (local.get ${index === '
 export function geluWat(shared: boolean): string {
   const locals = Array.from({ length: UNROLL }, (_, k) => LOCALS.map((name) => `(local $${name}${k} v128)`).join(' ')).join('\n    ');
   const lanes = 4 * UNROLL;
+  const constants = new Map<string, number>();
+  const vec: Constant = (value) => {
+    const literal = float32Literal(value);
+    if (!constants.has(literal)) constants.set(literal, constants.size);
+    return `(global.get $c${constants.get(literal)})`;
+  };
+  const turn = interleaved(UNROLL, vec);
+  const tail = interleaved(1, vec);
+  const globals = [...constants].map(([literal, i]) => `(global $c${i} v128 (v128.const f32x4 ${literal} ${literal} ${literal} ${literal}))`).join('\n  ');
   return `(module
   (import "env" "memory" (memory 1 ${shared ? '65536 shared' : ''}))
+  ${globals}
   (func (export "gelu") (param $src i32) (param $dst i32) (param $count i32)
     (local $i i32) (local $end i32)
     ${locals}
@@ -64,18 +77,18 @@ export function geluWat(shared: boolean): string {
     (block $done
       (loop $turn
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-      ${Array.from({ length: UNROLL }, (_, k) => `(local.set $x${k} (v128.load ${at('src', 4 * k)}))`).join('\n      ')}
-      ${interleaved(UNROLL)}
-      ${Array.from({ length: UNROLL }, (_, k) => `(v128.store ${at('dst', 4 * k)} (local.get $x${k}))`).join('\n      ')}
+      ${Array.from({ length: UNROLL }, (_, k) => `(local.set $x${k} (v128.load ${at('$src', 4 * k)}))`).join('\n      ')}
+      ${turn}
+      ${Array.from({ length: UNROLL }, (_, k) => `(v128.store ${at('$dst', 4 * k)} (local.get $x${k}))`).join('\n      ')}
         (local.set $i (i32.add (local.get $i) (i32.const ${lanes})))
         (br $turn)))
     ;; the rest one element at a time, in lane 0
     (block $tailDone
       (loop $tail
         (br_if $tailDone (i32.ge_u (local.get $i) (local.get $count)))
-      (local.set $x0 (f32x4.splat (f32.load ${at('src', 0)})))
-      ${interleaved(1)}
-      (f32.store ${at('dst', 0)} (f32x4.extract_lane 0 (local.get $x0)))
+      (local.set $x0 (f32x4.splat (f32.load ${at('$src', 0)})))
+      ${tail}
+      (f32.store ${at('$dst', 0)} (f32x4.extract_lane 0 (local.get $x0)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $tail)))))
 `;

@@ -3,7 +3,6 @@ import { webgpu_util, type WebGPUBackend, type WebGPUProgram } from '@tensorflow
 import { GELU_KERNEL } from '../model/layers/activations';
 import { float32Literal } from './float-literal';
 
-
 /**
  * GELU as one elementwise pass: the same float32 steps as the composite in
  * model/layers/activations.ts (x * 0.5, times erf(x * 0.70710677) + 1), with erf as

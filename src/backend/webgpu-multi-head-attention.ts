@@ -6,8 +6,9 @@ import { HEAD_RETRIEVAL_KERNEL, HEAD_ATTENTION_KERNEL } from '../model/layers/mu
  * A multi-head attention's two batched products, each one pass that reads q, k, v and the
  * relative-position embeddings where they lie (model/layers/multi-head-attention.ts gives
  * the layouts) and applies the BatchNorm scales. tfjs would transpose every operand to
- * batch its products, then scale and sum the terms in passes of their own. A thread per
- * output value; `positions` adds the relative-position terms (the axial attention).
+ * batch its products, then scale and sum the terms in passes of their own. FlatProgram is
+ * their common shell (flat dispatch over `threads`); `positions` adds the relative-position
+ * terms (the axial attention).
  */
 abstract class FlatProgram implements WebGPUProgram {
   abstract readonly variableNames: string[];

@@ -36,7 +36,13 @@ export class KMaXSegmenter implements Segmenter {
     readonly trainedAttention?: AttentionMode,
   ) {
     this.model = new KMaXDeepLab(config, tensors);
-    this.model.prepare();
+    try {
+      this.model.prepare();
+    } catch (e) {
+      // Out of GPU memory while folding, say: what was folded so far goes too.
+      this.model.dispose();
+      throw e;
+    }
   }
 
   async segment(image: RgbImage, options: SegmentOptions = {}): Promise<SegmentResult> {

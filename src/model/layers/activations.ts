@@ -6,7 +6,8 @@ const INV_SQRT2 = Math.SQRT1_2;
 /**
  * A backend may register this kernel (one input `x`, same shape out): GELU in one pass
  * where the composite below takes five (three multiplies, erf, add), GELU being the
- * commonest elementwise chain of the kMaX layers. src/backend/webgpu-gelu.ts does for WebGPU.
+ * commonest elementwise chain of the kMaX layers. src/backend/webgpu-gelu.ts and wasm-gelu.ts do
+ * for WebGPU and wasm.
  */
 export const GELU_KERNEL = 'KmaxGelu';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { WeightReader } from '../weights';
-import { runOwnKernel } from './own-kernel';
+import { runOwnRowKernel } from './own-kernel';
 
 /** LayerNorm over the channel (last) axis, biased variance, eps 1e-6 (spec 3.1). */
 export const LN_EPSILON = 1e-6;
@@ -23,9 +23,8 @@ export class LayerNorm {
 
   apply(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const rows = tf.reshape(x, [-1, x.shape[x.rank - 1]]);
-      const fused = runOwnKernel(LAYER_NORM_KERNEL, { x: rows, gamma: this.weight, beta: this.bias }, { epsilon: LN_EPSILON });
-      if (fused !== undefined) return tf.reshape(fused, x.shape);
+      const fused = runOwnRowKernel(LAYER_NORM_KERNEL, x, { gamma: this.weight, beta: this.bias }, { epsilon: LN_EPSILON });
+      if (fused !== undefined) return fused;
       const axis = x.rank - 1;
       const { mean, variance } = tf.moments(x, axis, true);
       const normalised = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPSILON)));

@@ -61,9 +61,10 @@ export class KMaXDeepLab {
   }
 
   /**
-   * Folds every BatchNorm into its convolution (and makes the other weight-derived
-   * tensors) now, at load, rather than inside the first run; ONNX Runtime likewise folds
-   * when it creates a session. Calibrating BatchNorms afterwards refolds what it changes.
+   * Folds every BatchNorm into its convolution now, at load, rather than inside the first
+   * run; ONNX Runtime likewise folds when it creates a session. Calibrating BatchNorms
+   * afterwards refolds what it changes. (The split qkv blocks and the relative-position
+   * embeddings are still made at their first use.)
    */
   prepare(): void {
     this.weights.deriveAll();

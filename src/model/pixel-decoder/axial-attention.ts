@@ -25,9 +25,10 @@ type PerHead = tf.Tensor4D;
  * Logits are q.k + q.E_q + k.E_k with no 1/sqrt(d) (T5): a BatchNorm per (term, head)
  * replaces the scaling. Heads are contiguous channel blocks (T6).
  *
- * Every product is batched over one axis (the head n = (b, h), or a position, as
- * in Appendix B) and written as a `minorBatchMatMul`, its operands laid out with
- * that axis minor; the logits live as `[L(query), B*h, L(key)]`.
+ * Where the backend has no multi-head attention kernel of ours (model/layers/
+ * multi-head-attention.ts; WebGPU has), every product is batched over one axis (the head
+ * n = (b, h), or a position, as in Appendix B) and written as a `minorBatchMatMul`, its
+ * operands laid out with that axis minor; the logits live as `[L(query), B*h, L(key)]`.
  */
 export class AxialAttention {
   private readonly qkv: Conv1dBN;

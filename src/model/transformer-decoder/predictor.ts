@@ -15,7 +15,6 @@ export type Prediction = {
   readonly pixelEmbedding: tf.Tensor3D;
 };
 
-
 /** Probability the void prior gives void (deeplab2 `add_bias_towards_void`). */
 const VOID_PRIOR = 0.9;
 
