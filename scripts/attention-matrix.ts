@@ -82,7 +82,7 @@ const fresh: AttentionMatrix = {
     ]),
   ),
 };
-console.log(`\n${matrixMarkdown(fresh)}\n\n${jobs.length} evaluations in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+console.log(`\n${matrixMarkdown(fresh)}\n\n${jobs.length} evaluations took ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
 if (values.write) {
   await writeFile(PUBLISHED, `${JSON.stringify(fresh, null, 1)}\n`);

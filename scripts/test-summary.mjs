@@ -17,7 +17,8 @@ const rows = [
   ['playwright', stats.expected + stats.flaky, stats.unexpected],
   ['scripted checks', scripted, 0],
 ];
-for (const [name, passed, failed] of rows) console.log(`  ${name}: ${passed} passed, ${failed} failed`);
+// Only the closing line has the 'N passed, N failed' shape, so a reader finds exactly one.
+console.log(`counted: ${rows.map(([name, p, f]) => `${name} ${p} passing and ${f} failing`).join('; ')}`);
 const passed = rows.reduce((sum, [, p]) => sum + p, 0);
 const failed = rows.reduce((sum, [, , f]) => sum + f, 0);
 console.log(`tests: ${passed} passed, ${failed} failed`);
