@@ -63,7 +63,7 @@ export function ComparePanel() {
       </div>
       <p className="compare-opened" data-opened-at={comparison.openedAt}>
         {comparison.openedAt >= count
-          ? 'Opened at Final: no layer’s pixel-to-cluster assignment differs between the two runs.'
+          ? `Opened at Final: no layer’s pixel-to-cluster assignment differs between ${pairOf(comparison)}.`
           : `Opened at ${layerName(comparison.openedAt, count).toLowerCase()}: the first layer where the assignments differ.`}
       </p>
       <div className="explorer-controls">
@@ -113,6 +113,11 @@ function SideView({ image, label, pick, selected }: { image: RgbaImage; label: s
   );
 }
 
+/** What the two sides are: one model run two ways, or two models. */
+function pairOf(comparison: Comparison): string {
+  return comparison.models === undefined ? 'the two runs' : 'the two models';
+}
+
 /** The layer on show: cells whose cluster changed, clusters in use, confidence and cluster-size entropy. */
 function LayerTable({ comparison, layer, name }: { comparison: Comparison; layer: number; name: string }) {
   const [ra, rb] = comparison.results.map((r) => r.layers?.[Math.min(layer, r.layers.length - 1)]);
@@ -130,7 +135,7 @@ function LayerTable({ comparison, layer, name }: { comparison: Comparison; layer
       label="Per-layer numbers"
       caption={name}
       plans={comparison.plans}
-      changed={{ label: comparison.models === undefined ? 'Cells whose cluster differs between the two runs' : 'Cells whose cluster differs between the two models (clusters paired by overlap)', value: pct(numbers.changedShare), measure: 'layer-changed' }}
+      changed={{ label: `Cells whose cluster differs between ${pairOf(comparison)}${comparison.models === undefined ? '' : ' (clusters paired by overlap)'}`, value: pct(numbers.changedShare), measure: 'layer-changed' }}
       rows={[
         { label: 'Clusters in use', values: numbers.clustersInUse },
         { label: 'Mean assignment confidence', values: numbers.meanConfidence.map(num) },
@@ -149,7 +154,7 @@ function FinalTable({ comparison }: { comparison: Comparison }) {
       label="Comparison"
       caption="Final result"
       plans={plans}
-      changed={{ label: comparison.models === undefined ? 'Pixels whose segment differs between the two runs' : 'Pixels whose segment differs between the two models', value: pct(numbers.changedShare), measure: 'changed' }}
+      changed={{ label: `Pixels whose segment differs between ${pairOf(comparison)}`, value: pct(numbers.changedShare), measure: 'changed' }}
       rows={[
         { label: 'Segments', values: numbers.segmentCounts, measures: ['segments-a', 'segments-b'] },
         { label: 'Mean assignment confidence', values: numbers.meanConfidence.map(num) },
