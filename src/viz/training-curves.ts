@@ -21,8 +21,10 @@ export interface CurvePlot {
 }
 
 /**
- * Lays training curves out on shared axes: steps from 0 to the longest run (rounded
- * up to a tick), PQ from 0 to 1 upwards; ticks at round step counts and every 0.2 PQ.
+ * Lays training curves out on shared axes: steps from 0 to the longest run (rounded up to a
+ * tick); PQ upwards over the tenths that hold the points (0..1 without points), since runs of
+ * one task differ by a few PQ and a full 0..1 axis would draw them on top of each other; ticks
+ * at round step counts and every 0.1 PQ (0.2 over a span above 0.6).
  */
 export function curvePlot(curves: readonly CurveInput[], size: CurvePlotSize): CurvePlot {
   const { margin } = size;
@@ -31,7 +33,11 @@ export function curvePlot(curves: readonly CurveInput[], size: CurvePlotSize): C
   const stepTick = niceStep(maxStep / 4);
   const xMax = Math.max(stepTick, Math.ceil(maxStep / stepTick) * stepTick);
   const x = (step: number) => round(box.left + ((box.right - box.left) * step) / xMax);
-  const y = (pq: number) => round(box.bottom - (box.bottom - box.top) * Math.min(1, Math.max(0, pq)));
+  const pqs = curves.flatMap((c) => c.points.map((p) => Math.min(1, Math.max(0, p.pq))));
+  // Tenths as integers, so that the axis ends and ticks are exact.
+  const low = pqs.length === 0 ? 0 : Math.floor(Math.min(...pqs) * 10);
+  const high = pqs.length === 0 ? 10 : Math.max(low + 1, Math.ceil(Math.max(...pqs) * 10));
+  const y = (pq: number) => round(box.bottom - ((box.bottom - box.top) * (Math.min(1, Math.max(0, pq)) * 10 - low)) / (high - low));
   const lines = curves
     .filter((c) => c.points.length > 0)
     .map((c) => {
@@ -41,7 +47,8 @@ export function curvePlot(curves: readonly CurveInput[], size: CurvePlotSize): C
       return { id: c.id, d, last: { x: x(end.step), y: y(end.pq) } };
     });
   const xTicks = Array.from({ length: Math.round(xMax / stepTick) + 1 }, (_, i) => ({ value: i * stepTick, x: x(i * stepTick) }));
-  const yTicks = [0, 0.2, 0.4, 0.6, 0.8, 1].map((value) => ({ value, y: y(value) }));
+  const tickTenths = high - low > 6 ? 2 : 1;
+  const yTicks = Array.from({ length: Math.floor((high - low) / tickTenths) + 1 }, (_, i) => (low + i * tickTenths) / 10).map((value) => ({ value, y: y(value) }));
   return { lines, xTicks, yTicks, box };
 }
 
