@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Connect, type Plugin } from 'vite';
+import { modelManifest } from './scripts/model-manifest';
 
 const MODELS_DIR = path.resolve(import.meta.dirname, 'models');
 const PUBLIC_DIR = path.resolve(import.meta.dirname, 'public');
@@ -15,31 +16,6 @@ const SERVICE_WORKER = path.resolve(import.meta.dirname, 'src/sw/service-worker.
  */
 const EXTRA_DIRS = (process.env.KMAX_EXTRA_MODELS ?? '').split(path.delimiter).filter((d) => d !== '').map((d) => path.resolve(d));
 
-/** A model folder's optional reports beside model.json (src/state/model-reports.ts reads them). */
-const MODEL_REPORTS = ['held-out.json', 'training-curve.json'];
-
-/** The model list: models/manifest.json if present, else every folder holding a model.json, demo first. */
-function modelManifest(roots: readonly string[]): string {
-  const file = path.join(MODELS_DIR, 'manifest.json');
-  type Entry = { id: string; name: string; path: string; samples?: string[]; trainedAttention?: string; reports?: string[] };
-  const listed: Entry[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { models: Entry[] }).models : [];
-  for (const root of roots) {
-    if (!existsSync(root)) continue;
-    for (const id of readdirSync(root)) {
-      if (!existsSync(path.join(root, id, 'model.json')) || listed.some((m) => m.id === id)) continue;
-      const samplesDir = path.join(root, id, 'samples');
-      const samples = existsSync(samplesDir) ? readdirSync(samplesDir).filter((f) => /\.png$/i.test(f)).sort().map((f) => `${id}/samples/${f}`) : [];
-      // The model picker names the attention each model was trained with before any is loaded.
-      const trained = (JSON.parse(readFileSync(path.join(root, id, 'model.json'), 'utf8')) as { provenance?: { trainedAttention?: unknown } }).provenance?.trainedAttention;
-      // Which optional reports the folder ships, so the page asks for no file that is not there.
-      const reports = MODEL_REPORTS.filter((f) => existsSync(path.join(root, id, f)));
-      listed.push({ id, name: id, path: `${id}/model.json`, ...(samples.length > 0 && { samples }), ...(typeof trained === 'string' && { trainedAttention: trained }), ...(reports.length > 0 && { reports }) });
-    }
-  }
-  listed.sort((a, b) => Number(b.id === 'demo') - Number(a.id === 'demo'));
-  return JSON.stringify({ models: listed });
-}
-
 /** Serves models/ (and the extra roots) at /models/ in dev and preview, and copies models/ into the build. */
 function serveModels(): Plugin {
   const roots = [MODELS_DIR, ...EXTRA_DIRS];
@@ -48,7 +24,7 @@ function serveModels(): Plugin {
     if (!url.startsWith('/models/')) return next();
     if (url === '/models/manifest.json') {
       res.setHeader('Content-Type', 'application/json');
-      res.end(modelManifest(roots));
+      res.end(modelManifest(path.join(MODELS_DIR, 'manifest.json'), roots));
       return;
     }
     const file = roots.map((root) => path.resolve(root, `.${url.slice('/models'.length)}`)).find((f) => roots.some((r) => f.startsWith(r + path.sep)) && existsSync(f) && statSync(f).isFile());
@@ -69,7 +45,7 @@ function serveModels(): Plugin {
       const out = path.join(options.dir ?? path.resolve(import.meta.dirname, 'dist'), 'models');
       if (existsSync(MODELS_DIR)) await cp(MODELS_DIR, out, { recursive: true });
       await mkdir(out, { recursive: true });
-      await writeFile(path.join(out, 'manifest.json'), modelManifest([MODELS_DIR]));
+      await writeFile(path.join(out, 'manifest.json'), modelManifest(path.join(MODELS_DIR, 'manifest.json'), [MODELS_DIR]));
     },
   };
 }
@@ -108,7 +84,7 @@ function offlineApp(): Plugin {
         files.push(name);
         hash.update(name).update(await readFile(source));
       }
-      const manifest = modelManifest([MODELS_DIR]);
+      const manifest = modelManifest(path.join(MODELS_DIR, 'manifest.json'), [MODELS_DIR]);
       hash.update(manifest);
       files.push('models/manifest.json', './');
       const worker = path.join(out, 'sw.js');

@@ -51,7 +51,8 @@ def main() -> int:
     parser.add_argument("--checkpoint", default=os.path.join(HERE, "runs", "demo", "model_final.pth"))
     parser.add_argument("--out", default=os.path.join(ROOT, "models", "demo"))
     parser.add_argument("--float32", action="store_true", help="store float32 instead of float16")
-    parser.add_argument("--samples", type=int, default=6, help="sample images for the app")
+    parser.add_argument("--samples", type=int, default=6,
+                        help="sample images for the app (0: none; the app then shows those of another model of the same dataset)")
     parser.add_argument("--curve", help="the run's curve.json (default: next to the checkpoint, if there)")
     parser.add_argument("--attention", choices=ATTENTION_MODES,
                         help="the cross-attention the checkpoint was trained with, recorded in model.json")
@@ -73,7 +74,8 @@ def main() -> int:
     elif args.curve is not None:
         print(f"FAIL: no training curve at {curve}")
         return 1
-    write_samples(os.path.join(args.out, "samples"), args.samples, config["inputSize"][0])
+    if args.samples > 0:
+        write_samples(os.path.join(args.out, "samples"), args.samples, config["inputSize"][0])
     size = folder_bytes(args.out)
     print(f"{args.out}: {size / 1e6:.2f} MB")
     if size > BUDGET_BYTES:
