@@ -106,7 +106,9 @@ export function OverlayView() {
       <figcaption>
         {record !== undefined && stage !== null && (
           <strong className="layer-caption">
-            {layerName(layer, count)}: each pixel coloured by the cluster centre it is assigned to (argmax over {record.clusterSizes.length} clusters, stride {record.stride}) ·{' '}
+            {layerName(layer, count)}: each pixel coloured by the cluster centre it is assigned to (argmax over {record.clusterSizes.length} clusters, stride {record.stride})
+            {/* A no-break space keeps the separator on the caption's line when the line wraps. */}
+            {'\u00a0· '}
           </strong>
         )}
         {stage === null && current !== null && <strong className="layer-caption">Final: panoptic result · </strong>}
