@@ -90,8 +90,11 @@ async function microBenchmark(): Promise<number> {
   const a = tf.randomUniform([256, 256], -1, 1, 'float32', 3) as tf.Tensor2D;
   const step = async () => {
     const out = tf.tidy(() => tf.add(tf.sum(tf.conv2d(x, w, 1, 'same')), tf.sum(tf.matMul(a, a))));
-    await out.data();
-    out.dispose();
+    try {
+      await out.data();
+    } finally {
+      out.dispose();
+    }
   };
   try {
     await step();

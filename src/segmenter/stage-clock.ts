@@ -20,6 +20,10 @@ export class StageClock {
 
 async function readOneValue(t: tf.Tensor): Promise<void> {
   const one = tf.tidy(() => tf.slice(tf.reshape(t, [-1]), 0, 1));
-  await one.data();
-  one.dispose();
+  try {
+    await one.data();
+  } finally {
+    // A read fails when the GPU device is lost mid-run; the value must not outlive it.
+    one.dispose();
+  }
 }
