@@ -132,7 +132,7 @@ test('two models in Compare: the argmax-trained demo against the softmax-trained
   expect(confidences.filter(([a, b]) => a !== b).length).toBeGreaterThanOrEqual(5);
 
   // The training curves: the softmax-trained demo ships one (highlighted), the argmax demo does not.
-  const curves = panel.getByRole('img', { name: 'Training curves: held-out PQ against training step' });
+  const curves = panel.getByRole('img', { name: 'Training curves: validation PQ against training step' });
   await expect(curves).toBeVisible();
   await expect(curves.locator(`path[data-model="${SOFTMAX}"]`)).toHaveAttribute('data-highlighted', 'true');
   const legend = panel.getByRole('list', { name: 'Training curves legend' });

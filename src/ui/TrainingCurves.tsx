@@ -5,7 +5,7 @@ import { TRAINED_WITH } from './compare-words';
 const SIZE = { width: 360, height: 200, margin: { left: 44, bottom: 36, top: 10, right: 24 } };
 
 /**
- * PQ against training step for every served model that ships a training curve, one
+ * Validation PQ against training step for every served model that ships a training curve, one
  * colour per attention mode; the two compared models drawn bold, the others faint.
  */
 export function TrainingCurves({ curves, models, problems }: { curves: readonly ModelCurve[]; models: readonly ComparedModel[]; problems: readonly string[] }) {
@@ -17,7 +17,7 @@ export function TrainingCurves({ curves, models, problems }: { curves: readonly 
     <section className="training-curves" aria-labelledby="curves-title">
       <h3 id="curves-title">Training curves</h3>
       {curves.length > 0 && (
-        <svg role="img" aria-label="Training curves: held-out PQ against training step" viewBox={`0 0 ${SIZE.width} ${SIZE.height}`} width={SIZE.width} height={SIZE.height}>
+        <svg role="img" aria-label="Training curves: validation PQ against training step" viewBox={`0 0 ${SIZE.width} ${SIZE.height}`} width={SIZE.width} height={SIZE.height}>
           <g className="axes">
             <line x1={box.left} y1={box.bottom} x2={box.right} y2={box.bottom} />
             <line x1={box.left} y1={box.top} x2={box.left} y2={box.bottom} />
@@ -35,7 +35,7 @@ export function TrainingCurves({ curves, models, problems }: { curves: readonly 
               training step
             </text>
             <text x={12} y={(box.top + box.bottom) / 2} textAnchor="middle" transform={`rotate(-90 12 ${(box.top + box.bottom) / 2})`}>
-              PQ
+              validation PQ
             </text>
           </g>
           {plot.lines.map((line) => {

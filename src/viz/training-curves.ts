@@ -1,4 +1,4 @@
-/** One model's training curve: held-out PQ (0..1) against the training step. */
+/** One model's training curve: validation PQ (0..1, on scenes kept out of training and of the held-out set) against the training step. */
 export interface CurveInput {
   readonly id: string;
   readonly points: readonly { readonly step: number; readonly pq: number }[];
