@@ -65,7 +65,8 @@ test.describe('converting an official checkpoint in the page', () => {
   test('a bad file gets a clear message and the page keeps working', async ({ app }) => {
     const { page } = app;
     const input = page.getByLabel('Checkpoint', { exact: true });
-    const alert = page.getByRole('alert');
+    // Said in the panel where the file was picked.
+    const alert = page.getByRole('region', { name: 'Official checkpoint' }).getByRole('alert', { name: 'Checkpoint problem' });
     const whole = fixtureCheckpoint('r50-coco-4stage');
     const tf = tfFiles();
     const corrupted = Buffer.from(tf.data);
@@ -86,6 +87,14 @@ test.describe('converting an official checkpoint in the page', () => {
       await expect(alert).toHaveText(c.message);
       console.log(`${c.files.map((f) => f.name).join(' + ')}: ${await alert.textContent()}`);
     }
+    // A checkpoint dropped anywhere on the page is answered above the main view, and the panel's message goes.
+    await dropFiles(page, [{ name: 'notes.pth', bytes: Buffer.from('these are not weights\n') }]);
+    const dropped = page.getByRole('alert', { name: 'Checkpoint problem' });
+    await expect(dropped).toHaveText(/^could not convert "notes\.pth": This file is not a kMaX-DeepLab checkpoint/);
+    await expect(alert).toHaveCount(0);
+    await expect(dropped).toBeInViewport();
+    const [alertBox, viewBox] = await Promise.all([dropped.boundingBox(), page.getByRole('figure', { name: 'Main view' }).boundingBox()]);
+    expect(alertBox !== null && viewBox !== null && alertBox.y + alertBox.height <= viewBox.y).toBe(true);
     await expect(page.getByRole('list', { name: 'Converted models' })).toHaveCount(0);
     await expect(page.getByRole('combobox', { name: 'Model' })).toHaveValue('tiny');
     await expect(page.getByRole('status', { name: 'Engine status' })).toHaveAttribute('data-status', 'ready');

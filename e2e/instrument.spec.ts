@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
-import { canvasPoint, download, panopticIds } from './page-helpers';
+import { canvasPoint, download, dropImage, panopticIds } from './page-helpers';
 import { SCREENSHOTS_DIR } from './paths';
 
 // The shipped demo model and its samples (synthetic-1.png opens on load). On wasm: on this shared
@@ -74,6 +74,8 @@ test.describe('the app as an instrument (demo model)', () => {
     await page.getByRole('slider', { name: 'Overlay opacity' }).fill('1');
     await page.getByRole('checkbox', { name: 'Contours' }).uncheck();
     const slider = page.getByRole('slider', { name: 'Decoder layer' });
+    // The colours below are traced segments, the default colouring.
+    await expect(page.getByRole('radiogroup', { name: 'Colour clusters by' }).getByRole('radio', { name: 'traced segment' })).toBeChecked();
     const views: { width: number; height: number; data: number[] }[] = [];
     for (let layer = 1; layer <= 7; layer++) {
       await slider.fill(String(layer));
@@ -163,6 +165,7 @@ test.describe('the app as an instrument (demo model)', () => {
     const before = await page.evaluate(() => window.kmaxLens?.sentRequests() ?? []);
     await page.getByRole('radio', { name: 'semantic only' }).check();
     await expect(page.getByRole('figure', { name: 'Main view' })).toHaveAttribute('data-view', 'semantic');
+    await expect(page.getByRole('figure', { name: 'Main view' })).toContainText('Final: semantic result');
     await expect(page.getByRole('list', { name: 'Segments' })).toContainText('brick');
     const time = page.locator('.rethreshold-time');
     await expect(time).toContainText(/re-thresholded in \d+ ms/);
@@ -205,6 +208,29 @@ test.describe('the app as an instrument (demo model)', () => {
     // The status stays in sight (sticky header).
     await expect(page.getByRole('status', { name: 'Engine status' })).toBeInViewport();
     await shot(page, 'phone-after-sample');
+
+    // Each main view on the phone, as at 1280x800: a layer's clusters, the semantic view, the stage explorer, Compare.
+    const view = page.getByRole('figure', { name: 'Main view' });
+    await page.getByRole('slider', { name: 'Decoder layer' }).fill('3');
+    await expect(view).toHaveAttribute('data-layer', '2');
+    await view.scrollIntoViewIfNeeded();
+    await shot(page, 'phone-layer-3');
+    await page.getByRole('slider', { name: 'Decoder layer' }).fill('7');
+    await page.getByRole('radio', { name: 'semantic only' }).check();
+    await expect(view).toHaveAttribute('data-view', 'semantic');
+    await view.scrollIntoViewIfNeeded();
+    await shot(page, 'phone-semantic');
+    await page.getByRole('radio', { name: 'panoptic' }).check();
+    await page.getByRole('region', { name: 'Stage explorer' }).scrollIntoViewIfNeeded();
+    await shot(page, 'phone-stage-explorer');
+    await page.getByRole('radiogroup', { name: 'Attention' }).getByRole('radio', { name: 'softmax', exact: true }).check();
+    await expect(page.getByRole('status', { name: 'Engine status' })).toHaveAttribute('data-status', 'ready');
+    await page.getByRole('button', { name: 'Compare', exact: true }).click();
+    const comparison = page.getByRole('region', { name: /^Comparison: argmax vs softmax/ });
+    await expect(comparison).toBeVisible();
+    await comparison.scrollIntoViewIfNeeded();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'phone-compare');
     await context.close();
   });
 });
@@ -294,4 +320,41 @@ test('every picture problem gets its own message next to the picker; an SVG is r
   expect(statuses).toContain('decoding "synthetic-1.png" (129×129)…');
   expect(statuses).toContain('rendering the drawing "drawing.svg"…');
   await expect(page.getByRole('status', { name: 'Picture decoding' })).toHaveCount(0);
+
+  // A picture dropped on the page is answered above the main view, where it landed, not in the panel.
+  await dropImage(page, sample.subarray(0, Math.floor(sample.length / 2)), 'dropped.png');
+  const dropped = page.getByRole('main').getByRole('alert', { name: 'Picture problem' });
+  await expect(dropped).toHaveText(/^"dropped\.png" is a truncated PNG/);
+  await expect(problem).toHaveCount(0);
+  await expect(dropped).toBeInViewport();
+  const [alertBox, viewBox] = await Promise.all([dropped.boundingBox(), page.getByRole('figure', { name: 'Main view' }).boundingBox()]);
+  expect(alertBox !== null && viewBox !== null && alertBox.y + alertBox.height <= viewBox.y).toBe(true);
+  await expect(page.locator('figure[data-result-for="drawing.svg"]')).toBeVisible();
+  // The next picture from the panel clears it.
+  await page.getByRole('group', { name: 'Sample images' }).getByRole('button', { name: 'Synthetic 1' }).click();
+  await expect(page.locator('figure[data-result-for="synthetic-1.png"]')).toBeVisible();
+  await expect(page.getByRole('alert', { name: 'Picture problem' })).toHaveCount(0);
+});
+
+test('while a new picture is segmented, the result on show is marked as the previous picture\'s', async ({ page }) => {
+  // Every marking the page shows, recorded as it changes (a run on the demo model is over before a poll would see it).
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { staleTexts: string[] }).staleTexts = seen;
+    new MutationObserver(() => {
+      for (const element of document.querySelectorAll('.stale-note, #filmstrip-title, #segments-title')) {
+        const text = element.textContent ?? '';
+        if (text.includes('previous') && !seen.includes(text)) seen.push(text);
+      }
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+  await openDemo(page);
+  await page.getByRole('group', { name: 'Sample images' }).getByRole('button', { name: 'Synthetic 2' }).click();
+  await expect(page.locator('figure[data-result-for="synthetic-2.png"]')).toBeVisible();
+  const marks = await page.evaluate(() => (window as unknown as { staleTexts: string[] }).staleTexts);
+  expect(marks).toEqual(expect.arrayContaining(['Segmenting this picture; the result below is for the previous one · ', 'Layers (previous picture)', 'Segments (previous picture)']));
+  // With the new result on show the marks are gone.
+  await expect(page.getByRole('heading', { name: 'Layers', exact: true })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Segments', exact: true })).toBeVisible();
+  await expect(page.getByRole('figure', { name: 'Main view' })).not.toContainText('previous');
 });

@@ -10,6 +10,7 @@ import { attentionPlan } from './attention-plan';
 import { engine } from './engine';
 import type { ConvertedModel, ModelEntry, ServedModel } from './model-slice';
 import type { AttentionPlan, LoadedImage } from './result-slice';
+import type { ProblemPlace } from './placed-problem';
 import { useAppStore, type AppState } from './store';
 import { messageOf, stageNames } from './status-words';
 import { layerCount, numLayers } from './view-actions';
@@ -190,7 +191,7 @@ export function segmentProgress(event: StageEvent): void {
  * which keeps the model in the browser; it joins the model list and is loaded.
  * A failure is reported and leaves the current model as it was.
  */
-export async function convertCheckpoint(files: readonly File[]): Promise<void> {
+export async function convertCheckpoint(files: readonly File[], at: ProblemPlace): Promise<void> {
   if (files.length === 0 || get().conversion !== null) return;
   const fileNames = files.map((f) => f.name);
   set({ conversion: { fileNames, progress: null }, conversionError: null });
@@ -212,7 +213,7 @@ export async function convertCheckpoint(files: readonly File[]): Promise<void> {
       },
     );
   } catch (error) {
-    set({ conversion: null, conversionError: `could not convert ${fileNames.map((n) => `"${n}"`).join(' + ')}: ${messageOf(error)}` });
+    set({ conversion: null, conversionError: { message: `could not convert ${fileNames.map((n) => `"${n}"`).join(' + ')}: ${messageOf(error)}`, at } });
     return;
   }
   set({ conversion: null });
@@ -233,7 +234,7 @@ export async function deleteConvertedModel(id: string): Promise<void> {
   try {
     await (await openModelStore()).delete(id);
   } catch (error) {
-    set({ conversionError: `could not delete the stored model: ${messageOf(error)}` });
+    set({ conversionError: { message: `could not delete the stored model: ${messageOf(error)}`, at: 'checkpoint panel' } });
     return;
   }
   const models = get().models.filter((m) => m.id !== id);
@@ -263,8 +264,8 @@ export async function showImage(image: LoadedImage): Promise<void> {
   await runSegmentation();
 }
 
-export function reportInputError(message: string): void {
-  set({ inputError: message });
+export function reportInputError(message: string, at: ProblemPlace): void {
+  set({ inputError: { message, at } });
 }
 
 /** Segments the current picture with the current attention plan (a newer run cancels an older one). */

@@ -4,6 +4,7 @@ import type { StoredModel } from '../loading/model-store';
 import type { ClassInfo, KMaXConfig } from '../model/config';
 import type { AttentionMode } from '../segmenter/types';
 import type { ConversionProgress } from '../worker/protocol';
+import type { PlacedProblem } from './placed-problem';
 
 /** A model folder served under models/ (its model.json URL). */
 export interface ServedModel {
@@ -74,8 +75,8 @@ export interface ModelSlice {
   conversion: Conversion | null;
   /** Square network input size for the next conversion; null keeps the detected (trained) size. */
   convertInputSize: number | null;
-  /** Why the last conversion (or a stored-model operation) failed; the page carries on. */
-  conversionError: string | null;
+  /** Why the last conversion (or a stored-model operation) failed, shown where the user acted; the page carries on. */
+  conversionError: PlacedProblem | null;
 }
 
 export const createModelSlice: StateCreator<ModelSlice, [], [], ModelSlice> = () => ({

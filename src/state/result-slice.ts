@@ -4,6 +4,7 @@ import type { AttentionMode, RgbImage, SegmentResult } from '../segmenter/types'
 import type { GroundTruthMap } from '../eval/layer-covering';
 import type { ResizedSize, RunComparison, VanishedSegment } from '../viz';
 import type { HeldOutReport, TrainingCurve } from './model-reports';
+import type { PlacedProblem } from './placed-problem';
 
 export interface LoadedImage {
   readonly name: string;
@@ -63,8 +64,8 @@ export interface ResultSlice {
   /** Attention plan `result` was computed with. */
   resultPlan: AttentionPlan | null;
   comparison: Comparison | null;
-  /** A problem with the last input (broken file...); the previous result stays. */
-  inputError: string | null;
+  /** A problem with the last input (broken file...), shown where the user gave it; the previous result stays. */
+  inputError: PlacedProblem | null;
   /** Worker time of the last re-post-processing (view switch), in ms; null until one ran. */
   lastPostprocessMs: number | null;
 }

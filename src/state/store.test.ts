@@ -34,7 +34,7 @@ describe('app store', () => {
   });
 
   it('resets to the initial state', () => {
-    store.useAppStore.setState({ opacity: 0.1, layer: 3, inputError: 'x' });
+    store.useAppStore.setState({ opacity: 0.1, layer: 3, inputError: { message: 'x', at: 'page' } });
     store.resetStore();
     expect(store.useAppStore.getState()).toMatchObject({ opacity: 0.6, layer: 6, inputError: null, result: null });
   });

@@ -47,8 +47,8 @@ export function App() {
         e.preventDefault();
         setDragging(false);
         const files = [...e.dataTransfer.files];
-        if (files.length > 0 && files.every((f) => isCheckpointFileName(f.name))) void convertCheckpoint(files);
-        else if (files[0] !== undefined) void openBlob(files[0], files[0].name);
+        if (files.length > 0 && files.every((f) => isCheckpointFileName(f.name))) void convertCheckpoint(files, 'page');
+        else if (files[0] !== undefined) void openBlob(files[0], files[0].name, 'page');
       }}
     >
       <header className="top">
@@ -68,12 +68,17 @@ export function App() {
           </section>
         </aside>
         <div className="centre">
-          {inputError !== null && (
-            <p className="error drop-error">
-              {inputError}
+          {/* A file dropped anywhere on the page (or pasted) is answered above the main view. */}
+          {inputError?.at === 'page' && (
+            <p className="error drop-error" role="alert" aria-label="Picture problem">
+              {inputError.message}
             </p>
           )}
-          {conversionError !== null && <p className="error drop-error">{conversionError}</p>}
+          {conversionError?.at === 'page' && (
+            <p className="error drop-error" role="alert" aria-label="Checkpoint problem">
+              {conversionError.message}
+            </p>
+          )}
           <LayerBar />
           <OverlayView />
           <Filmstrip />

@@ -24,7 +24,7 @@ export function CheckpointInput() {
   const error = useAppStore((s) => s.conversionError);
   const inputSize = useAppStore((s) => s.convertInputSize);
   const converted = useAppStore(useShallow((s) => s.models.filter((m): m is ConvertedModel => m.kind === 'stored')));
-  const drop = useFileDrop((files) => void convertCheckpoint(files));
+  const drop = useFileDrop((files) => void convertCheckpoint(files, 'checkpoint panel'));
   return (
     <div className={drop.over ? 'checkpoint-drop over' : 'checkpoint-drop'} {...drop.handlers}>
       <label className="field">
@@ -35,7 +35,7 @@ export function CheckpointInput() {
           multiple
           disabled={conversion !== null}
           onChange={(e) => {
-            void convertCheckpoint([...(e.target.files ?? [])]);
+            void convertCheckpoint([...(e.target.files ?? [])], 'checkpoint panel');
             e.target.value = '';
           }}
         />
@@ -53,9 +53,9 @@ export function CheckpointInput() {
       </label>
       <p className="hint">A .pth or .pkl file, a TensorFlow .index with its .data-* files, or a deeplab2 .tar.gz archive as downloaded. It is converted on this computer and kept in this browser. A smaller input size runs faster and sees less detail.</p>
       {conversion !== null && <ConversionProgressBar conversion={conversion} />}
-      {error !== null && (
-        <p role="alert" className="error">
-          {error}
+      {error?.at === 'checkpoint panel' && (
+        <p role="alert" aria-label="Checkpoint problem" className="error">
+          {error.message}
         </p>
       )}
       <ConvertedModels models={converted} />

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { create } from 'zustand';
 import type { GroundTruthMap } from '../eval/layer-covering';
 import { reportInputError, showImage } from '../state/actions';
+import type { ProblemPlace } from '../state/placed-problem';
 import { useAppStore } from '../state/store';
 import { decodeImage, videoFrame } from './decode-image';
 import { loadSampleTruth } from './sample-truth';
@@ -18,8 +19,8 @@ function sampleName(url: string): string {
 /** What the decode Worker says about the picture being opened (null when none is); only the latest picture's. */
 const useDecodeStatus = create<{ status: string | null; openId: number }>(() => ({ status: null, openId: 0 }));
 
-/** Decodes a picture from any source and hands it to the store; a broken file only sets a message. */
-export async function openBlob(blob: Blob, name: string, truth?: GroundTruthMap): Promise<void> {
+/** Decodes a picture from any source and hands it to the store; a broken file only sets a message, said `at` where the user gave it. */
+export async function openBlob(blob: Blob, name: string, at: ProblemPlace, truth?: GroundTruthMap): Promise<void> {
   const openId = useDecodeStatus.getState().openId + 1;
   const setStatus = (status: string | null) => {
     if (useDecodeStatus.getState().openId === openId) useDecodeStatus.setState({ status });
@@ -30,7 +31,7 @@ export async function openBlob(blob: Blob, name: string, truth?: GroundTruthMap)
     image = await decodeImage(blob, name, setStatus);
     if (truth !== undefined && truth.width === image.pixels.width && truth.height === image.pixels.height) image = { ...image, truth };
   } catch (error) {
-    reportInputError(error instanceof Error ? error.message : String(error));
+    reportInputError(error instanceof Error ? error.message : String(error), at);
     return;
   } finally {
     setStatus(null);
@@ -66,9 +67,9 @@ async function openSample(url: string): Promise<void> {
     // A missing or unreadable ground truth only means no covering in the filmstrip.
     const [response, truth] = await Promise.all([fetch(url), loadSampleTruth(url).catch(() => undefined)]);
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    await openBlob(await response.blob(), name, truth);
+    await openBlob(await response.blob(), name, 'picture panel', truth);
   } catch (error) {
-    reportInputError(`the sample "${name}" could not be fetched: ${error instanceof Error ? error.message : String(error)}`);
+    reportInputError(`the sample "${name}" could not be fetched: ${error instanceof Error ? error.message : String(error)}`, 'picture panel');
   }
 }
 
@@ -79,7 +80,8 @@ export function ImageInputs() {
       const file = [...(event.clipboardData?.files ?? [])].find((f) => f.type.startsWith('image/'));
       if (file === undefined) return;
       event.preventDefault();
-      void openBlob(file, file.name || 'pasted image');
+      // A paste has no place of its own: its problem stands above the main view.
+      void openBlob(file, file.name || 'pasted image', 'page');
     };
     window.addEventListener('paste', paste);
     return () => window.removeEventListener('paste', paste);
@@ -103,7 +105,7 @@ export function ImageInputs() {
           accept="image/*"
           onChange={(e) => {
             const file = e.target.files?.[0];
-            if (file !== undefined) void openBlob(file, file.name);
+            if (file !== undefined) void openBlob(file, file.name, 'picture panel');
             e.target.value = '';
           }}
         />
@@ -138,7 +140,7 @@ function WebcamStill() {
       // Only offer "Take still" once frames are arriving.
       setStream(s);
     } catch (error) {
-      reportInputError(`the camera is not available: ${error instanceof Error ? error.message : String(error)}`);
+      reportInputError(`the camera is not available: ${error instanceof Error ? error.message : String(error)}`, 'picture panel');
     }
   };
   const take = () => {
@@ -147,7 +149,7 @@ function WebcamStill() {
       void showImage(videoFrame(video.current, 'webcam still'));
       setStream(null);
     } catch (error) {
-      reportInputError(error instanceof Error ? error.message : String(error));
+      reportInputError(error instanceof Error ? error.message : String(error), 'picture panel');
     }
   };
   return (
@@ -176,12 +178,12 @@ function DecodeStatus() {
   );
 }
 
-/** The last picture problem, right under the file picker (the page shows it above the picture too, where drops land). */
+/** The last picture problem from this panel (picker, samples, webcam), right under the file picker. */
 function InputError() {
   const error = useAppStore((s) => s.inputError);
-  return error === null ? null : (
+  return error?.at !== 'picture panel' ? null : (
     <p className="error" role="alert" aria-label="Picture problem">
-      {error}
+      {error.message}
     </p>
   );
 }

@@ -166,7 +166,7 @@ function JobProgress({ job }: { job: Job }) {
 /** One sentence, the link, and a drop target for the file downloaded by hand (converted as a dropped checkpoint is). */
 function ProblemNotice({ problem, onRetry }: { problem: Problem; onRetry: () => void }) {
   const { entry } = problem;
-  const drop = useFileDrop((files) => void convertCheckpoint(files));
+  const drop = useFileDrop((files) => void convertCheckpoint(files, 'zoo'));
   const conversionError = useAppStore((s) => s.conversionError);
   return (
     <div className={drop.over ? 'zoo-problem checkpoint-drop over' : 'zoo-problem checkpoint-drop'} {...drop.handlers}>
@@ -184,8 +184,8 @@ function ProblemNotice({ problem, onRetry }: { problem: Problem; onRetry: () => 
         </a>{' '}
         yourself, then drop it here or pick it:
       </p>
-      <input type="file" aria-label={`Downloaded ${entry.fileName}`} onChange={(e) => void convertCheckpoint([...(e.target.files ?? [])])} />
-      {conversionError !== null && <p className="error">{conversionError}</p>}
+      <input type="file" aria-label={`Downloaded ${entry.fileName}`} onChange={(e) => void convertCheckpoint([...(e.target.files ?? [])], 'zoo')} />
+      {conversionError?.at === 'zoo' && <p className="error">{conversionError.message}</p>}
     </div>
   );
 }

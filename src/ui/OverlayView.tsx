@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { hoverRegion, layerCount, selectCluster } from '../state/view-actions';
 import { useAppStore } from '../state/store';
+import type { ViewMode } from '../state/view-slice';
 import type { StageTiming } from '../segmenter/types';
 import { dropOverlapping, hideRegions, highlightLayer, panopticOverlay, placeLabels, sampleForDisplay, stageOverlay, type LabelAnchor, type LabelledView, type Region } from '../viz';
 import { ImageCanvas } from './ImageCanvas';
@@ -9,6 +10,13 @@ import { labelledView } from './labelled-view';
 import { layerName } from './layer-name';
 import { useResizedSize } from './use-resized-size';
 import { useFitSize } from './use-fit-size';
+
+/** What the main view shows at Final, per view mode (the View panel's "Show" choice). */
+const FINAL_VIEW: Readonly<Record<ViewMode, string>> = {
+  panoptic: 'panoptic result',
+  semantic: 'semantic result (classes, no instances)',
+  instances: 'instances (things only)',
+};
 
 /** Darkness laid over everything but the hovered region. */
 const HOVER_DIM = 0.55;
@@ -111,7 +119,7 @@ export function OverlayView() {
             {'\u00a0· '}
           </strong>
         )}
-        {stage === null && current !== null && <strong className="layer-caption">Final: panoptic result · </strong>}
+        {stage === null && current !== null && <strong className="layer-caption">Final: {FINAL_VIEW[viewMode]}{'\u00a0· '}</strong>}
         {current === null && result !== null && <strong className="stale-note">Segmenting this picture; the result below is for the previous one · </strong>}
         {image.name} · {image.pixels.width}×{image.pixels.height}
         {image.downscaledFrom !== undefined && ` (scaled down from ${image.downscaledFrom[0]}×${image.downscaledFrom[1]})`}

@@ -12,6 +12,8 @@ import { labelledView } from './labelled-view';
  */
 export function SegmentList() {
   const result = useAppStore((s) => s.result);
+  // While a new picture is segmented, the list still describes the previous one.
+  const stale = useAppStore((s) => s.resultFor !== s.image);
   const classes = useAppStore((s) => s.classes);
   const viewMode = useAppStore((s) => s.viewMode);
   const selected = useAppStore((s) => s.selectedCluster);
@@ -24,8 +26,8 @@ export function SegmentList() {
   const listed = view === null ? [] : legendRegions(view.regions, total);
   const unlisted = view === null ? 0 : view.regions.length - listed.length;
   return (
-    <section className="panel legend" aria-labelledby="segments-title">
-      <h2 id="segments-title">Segments</h2>
+    <section className={stale ? 'panel legend stale' : 'panel legend'} aria-labelledby="segments-title">
+      <h2 id="segments-title">Segments{stale && ' (previous picture)'}</h2>
       <p className="hint">
         {view === null
           ? 'No result yet.'
