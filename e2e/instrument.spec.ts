@@ -276,7 +276,7 @@ test('on a cross-origin isolated page wasm runs one thread per core, says how ma
   expect(ids.filter((id, p) => id !== reference[p]).length).toBe(0);
 });
 
-test('every picture problem gets its own message next to the picker; an SVG is rasterised and segmented', async ({ page }) => {
+test('every picture problem gets its own message where the picture was given (the picker, or above the main view for a drop); an SVG is rasterised and segmented; a large photo decodes in the decode Worker with its status', async ({ page }) => {
   // Every text the "Picture decoding" status takes (a small picture decodes before a poll would see it).
   await page.addInitScript(() => {
     const seen: string[] = [];
@@ -334,6 +334,21 @@ test('every picture problem gets its own message next to the picker; an SVG is r
   await page.getByRole('group', { name: 'Sample images' }).getByRole('button', { name: 'Synthetic 1' }).click();
   await expect(page.locator('figure[data-result-for="synthetic-1.png"]')).toBeVisible();
   await expect(page.getByRole('alert', { name: 'Picture problem' })).toHaveCount(0);
+
+  // A large photo (6000×4000, made in the page) is decoded in the decode Worker, the status next to the picker saying so meanwhile.
+  const photo = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(6000, 4000);
+    const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
+    ctx.fillStyle = '#4682b4';
+    ctx.fillRect(0, 0, 6000, 4000);
+    const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg' })).arrayBuffer());
+    return Array.from(bytes, (b) => String.fromCharCode(b)).join('');
+  });
+  await picker.setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(photo, 'latin1') });
+  await expect(page.locator('figure[data-result-for="photo.jpg"]')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByRole('figure', { name: 'Main view' })).toContainText('photo.jpg · 6000×4000');
+  expect(await page.evaluate(() => (window as unknown as { decodeTexts: string[] }).decodeTexts)).toContain('decoding "photo.jpg" (6000×4000)…');
+  expect(page.workers().map((w) => w.url())).toContainEqual(expect.stringMatching(/decode-image\.worker.*\.js$/));
 });
 
 test('while a new picture is segmented, the result on show is marked as the previous picture\'s', async ({ page }) => {
