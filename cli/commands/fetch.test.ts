@@ -63,6 +63,13 @@ describe('kmax fetch', () => {
     expect(rows.filter((r) => r.startsWith('deeplab2-'))).toHaveLength(17);
     expect(rows.filter((r) => r.startsWith('pytorch-'))).toHaveLength(9);
     expect(rows.filter((r) => r.startsWith('coconut-'))).toHaveLength(5);
+    // deeplab2 and the PyTorch README publish a PQ for every checkpoint (COCONut's Hub page none): a row shows it.
+    // Columns are padded apart by two or more spaces; a cell (the backbone, "get it by") holds single ones only.
+    const pq = stdout.split('\n')[0].split(/ {2,}/).indexOf('PQ');
+    expect(pq).toBeGreaterThan(0);
+    for (const row of rows.filter((r) => r.startsWith('deeplab2-') || r.startsWith('pytorch-'))) {
+      expect(row.split(/ {2,}/)[pq], row).toMatch(/^\d+\.\d$/);
+    }
     expect(stdout).toMatch(/^deeplab2-coco-r50 +COCO +ResNet-50 +53\.0 +1281x1281 +\? +fetch +coco-r50-tf$/m);
     expect(stdout).toMatch(/^deeplab2-cityscapes-maxs +Cityscapes +MaX-S \(axial ResNet-50, GeLU\) +66\.4 +1025x2049 +\? +fetch +cityscapes-max-s$/m);
     expect(stdout).toMatch(/^pytorch-ade20k-convnext-l +ADE20K +ConvNeXt-L +50\.0 +1281x1281 +\? +download, then convert +ade20k-convnext-l$/m);
