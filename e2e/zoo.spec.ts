@@ -91,9 +91,17 @@ test.describe('the model zoo', () => {
     await app.openSample('Shapes');
     await expect(page.getByRole('img', { name: 'Panoptic overlay' })).toBeVisible();
 
-    // The file downloaded by hand, given to the drop target, is converted and loaded.
-    await page.getByLabel('Downloaded stand-in-no-cors.pth').setInputFiles({ name: 'stand-in-no-cors.pth', mimeType: 'application/octet-stream', buffer: ZOO_CHECKPOINT });
+    // A wrong file given to the drop target is answered there; the right one is converted and loaded.
+    const downloaded = page.getByLabel('Downloaded stand-in-no-cors.pth');
+    // The zoo's notice sits in the page header, under the model picker.
+    const problem = page.getByRole('banner').getByRole('alert', { name: 'Checkpoint problem' });
+    await downloaded.setInputFiles({ name: 'stand-in-no-cors.pth', mimeType: 'application/octet-stream', buffer: Buffer.from('an error page, not a checkpoint') });
+    await expect(problem).toContainText('could not convert "stand-in-no-cors.pth"');
+    await expect(page.getByRole('alert', { name: 'Checkpoint problem' })).toHaveCount(1);
+    await expect(picker).toHaveValue(before);
+    await downloaded.setInputFiles({ name: 'stand-in-no-cors.pth', mimeType: 'application/octet-stream', buffer: ZOO_CHECKPOINT });
     await expect(picker).toHaveValue(/^converted-/);
+    await expect(problem).toHaveCount(0);
     await expect(status).toHaveAttribute('data-status', 'ready');
     await expect(status).toContainText(`Model: ${DETECTED_NAME}`);
   });

@@ -14,6 +14,7 @@ import { LayerBar } from './LayerBar';
 import { ModelInfo } from './ModelInfo';
 import { ModelPicker } from './ModelPicker';
 import { OverlayView } from './OverlayView';
+import { PlacedProblemText } from './PlacedProblemText';
 import { SegmentList } from './SegmentList';
 import { StageExplorer } from './StageExplorer';
 import { ViewControls } from './ViewControls';
@@ -69,16 +70,8 @@ export function App() {
         </aside>
         <div className="centre">
           {/* A file dropped anywhere on the page (or pasted) is answered above the main view. */}
-          {inputError?.at === 'page' && (
-            <p className="error drop-error" role="alert" aria-label="Picture problem">
-              {inputError.message}
-            </p>
-          )}
-          {conversionError?.at === 'page' && (
-            <p className="error drop-error" role="alert" aria-label="Checkpoint problem">
-              {conversionError.message}
-            </p>
-          )}
+          <PlacedProblemText problem={inputError} at="page" name="Picture problem" className="error drop-error" />
+          <PlacedProblemText problem={conversionError} at="page" name="Checkpoint problem" className="error drop-error" />
           <LayerBar />
           <OverlayView />
           <Filmstrip />

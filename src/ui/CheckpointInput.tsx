@@ -4,6 +4,7 @@ import { convertCheckpoint, setConvertInputSize } from '../state/actions';
 import type { Conversion, ConvertedModel } from '../state/model-slice';
 import { useAppStore } from '../state/store';
 import { ConvertedModels } from './ConvertedModels';
+import { PlacedProblemText } from './PlacedProblemText';
 import { useFileDrop } from './use-file-drop';
 
 /** Names that look like checkpoint files; they only route a page-wide drop here (the bytes decide the format). */
@@ -53,11 +54,7 @@ export function CheckpointInput() {
       </label>
       <p className="hint">A .pth or .pkl file, a TensorFlow .index with its .data-* files, or a deeplab2 .tar.gz archive as downloaded. It is converted on this computer and kept in this browser. A smaller input size runs faster and sees less detail.</p>
       {conversion !== null && <ConversionProgressBar conversion={conversion} />}
-      {error?.at === 'checkpoint panel' && (
-        <p role="alert" aria-label="Checkpoint problem" className="error">
-          {error.message}
-        </p>
-      )}
+      <PlacedProblemText problem={error} at="checkpoint panel" name="Checkpoint problem" />
       <ConvertedModels models={converted} />
     </div>
   );

@@ -6,6 +6,7 @@ import type { ProblemPlace } from '../state/placed-problem';
 import { useAppStore } from '../state/store';
 import { decodeImage, videoFrame } from './decode-image';
 import { loadSampleTruth } from './sample-truth';
+import { PlacedProblemText } from './PlacedProblemText';
 
 /** Pictures bundled with the app, offered when the model brings none of its own. */
 const APP_SAMPLES = ['street.png', 'shapes.png', 'room.png'].map((file) => `${import.meta.env.BASE_URL}samples/${file}`);
@@ -181,9 +182,5 @@ function DecodeStatus() {
 /** The last picture problem from this panel (picker, samples, webcam), right under the file picker. */
 function InputError() {
   const error = useAppStore((s) => s.inputError);
-  return error?.at !== 'picture panel' ? null : (
-    <p className="error" role="alert" aria-label="Picture problem">
-      {error.message}
-    </p>
-  );
+  return <PlacedProblemText problem={error} at="picture panel" name="Picture problem" />;
 }

@@ -7,6 +7,7 @@ import { CancelledError } from '../worker/errors';
 import type { ConversionProgress } from '../worker/protocol';
 import { CATALOGUE, describePq, describeSize, parseCatalogue, type ZooEntry } from '../zoo/catalogue';
 import { hostOf, type DownloadProgress } from '../zoo/download';
+import { PlacedProblemText } from './PlacedProblemText';
 import { useFileDrop } from './use-file-drop';
 
 /**
@@ -185,7 +186,7 @@ function ProblemNotice({ problem, onRetry }: { problem: Problem; onRetry: () => 
         yourself, then drop it here or pick it:
       </p>
       <input type="file" aria-label={`Downloaded ${entry.fileName}`} onChange={(e) => void convertCheckpoint([...(e.target.files ?? [])], 'zoo')} />
-      {conversionError?.at === 'zoo' && <p className="error">{conversionError.message}</p>}
+      <PlacedProblemText problem={conversionError} at="zoo" name="Checkpoint problem" />
     </div>
   );
 }
