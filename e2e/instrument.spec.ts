@@ -19,6 +19,12 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 /** Opens the app on the demo model and waits for the first sample, which opens by itself. */
+/** Where the sticky header ends, in viewport pixels. */
+async function bottomOfHeader(page: Page): Promise<number> {
+  const header = (await page.getByRole('banner').boundingBox())!;
+  return header.y + header.height;
+}
+
 async function openDemo(page: Page, url = DEMO): Promise<void> {
   await page.goto(url);
   await expect(page.locator('figure[data-result-for="synthetic-1.png"]')).toBeVisible({ timeout: 180_000 });
@@ -205,6 +211,7 @@ test.describe('the app as an instrument (demo model)', () => {
     await expect(page.locator('figure[data-result-for="synthetic-2.png"]')).toBeVisible();
     const canvas = page.getByRole('figure', { name: 'Main view' }).locator('canvas').first();
     await expect(canvas).toBeInViewport({ ratio: 0.9 });
+    expect((await page.getByRole('figure', { name: 'Main view' }).boundingBox())!.y).toBeGreaterThanOrEqual(await bottomOfHeader(page));
     // The status stays in sight (sticky header).
     await expect(page.getByRole('status', { name: 'Engine status' })).toBeInViewport();
     await shot(page, 'phone-after-sample');
@@ -228,7 +235,11 @@ test.describe('the app as an instrument (demo model)', () => {
     await page.getByRole('button', { name: 'Compare', exact: true }).click();
     const comparison = page.getByRole('region', { name: /^Comparison: argmax vs softmax/ });
     await expect(comparison).toBeVisible();
-    await comparison.scrollIntoViewIfNeeded();
+    // Scrolled to its start, the panel's title lands below the sticky header (three rows here), not under it.
+    const title = comparison.getByRole('heading', { level: 2 });
+    await title.evaluate((element) => element.scrollIntoView({ block: 'start' }));
+    await expect(title).toBeInViewport();
+    expect((await title.boundingBox())!.y).toBeGreaterThanOrEqual(await bottomOfHeader(page));
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(page, 'phone-compare');
     await context.close();

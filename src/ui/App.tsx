@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { convertCheckpoint, loseDevice, parseBackend, runNetwork, startApp } from '../state/actions';
 import { engine } from '../state/engine';
 import { useAppStore } from '../state/store';
@@ -17,6 +17,7 @@ import { OverlayView } from './OverlayView';
 import { PlacedProblemText } from './PlacedProblemText';
 import { SegmentList } from './SegmentList';
 import { StageExplorer } from './StageExplorer';
+import { useStickyHeaderPadding } from './use-sticky-header-padding';
 import { ViewControls } from './ViewControls';
 
 declare global {
@@ -30,6 +31,8 @@ export function App() {
   const inputError = useAppStore((s) => s.inputError);
   const conversionError = useAppStore((s) => s.conversionError);
   const [dragging, setDragging] = useState(false);
+  const header = useRef<HTMLElement>(null);
+  useStickyHeaderPadding(header);
   useEffect(() => {
     const params = new URLSearchParams(location.search);
     if (params.has('debug')) window.kmaxLens = { loseDevice, runNetwork, sentRequests: () => [...engine().sent], decodeImage };
@@ -52,7 +55,7 @@ export function App() {
         else if (files[0] !== undefined) void openBlob(files[0], files[0].name, 'page');
       }}
     >
-      <header className="top">
+      <header className="top" ref={header}>
         <h1>kMaX Lens</h1>
         <ModelPicker />
         <BackendPicker />

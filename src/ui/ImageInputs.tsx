@@ -53,7 +53,7 @@ function bringResultIntoView(): void {
     const header = document.querySelector<HTMLElement>('header.top')?.offsetHeight ?? 0;
     const box = view.getBoundingClientRect();
     if (box.top >= header && box.top < window.innerHeight * 0.5) return;
-    view.style.scrollMarginTop = `${header + 8}px`;
+    // The page's scroll padding keeps it below the header (use-sticky-header-padding).
     view.scrollIntoView({ block: 'start' });
   });
 }
