@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import torch  # noqa: E402
 
 from training.kmax_ref import ATTENTION_MODES  # noqa: E402
+from training.train.blas import blas_core  # noqa: E402
 from training.train.loop import Run, load_config  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -50,6 +51,25 @@ def recalibration_attention(config: dict) -> list:
         run.model.forward = lambda images, attention="kmeans": (seen.append(attention), forward(images, attention))[1]
         run.recalibrate_batch_norm(1)
     return [] if seen == [config["attention"]] else [f"batch-norm recalibration ran {seen}, not {config['attention']}"]
+
+
+def resume_on_other_kernels(config: dict) -> list:
+    """A checkpoint records the OpenBLAS kernels it was trained with; resuming on others (which
+    round differently) is refused, naming the OPENBLAS_CORETYPE that resumes it."""
+    with tempfile.TemporaryDirectory() as run_dir:
+        run = Run(dict(config, steps=2), run_dir, "cpu")
+        run.train()
+        path = os.path.join(run_dir, "last.pt")
+        state = torch.load(path)
+        if state.get("blas_core") != blas_core():
+            return [f"last.pt records blas_core {state.get('blas_core')!r}, this process has {blas_core()!r}"]
+        state["blas_core"] = "Atom"
+        torch.save(state, path)
+        try:
+            Run(config, run_dir, "cpu")
+        except ValueError as error:
+            return [] if "OPENBLAS_CORETYPE=Atom" in str(error) else [f"unhelpful refusal: {error}"]
+        return ["a checkpoint of other OpenBLAS kernels was resumed"]
 
 
 def main() -> int:
@@ -94,11 +114,13 @@ def main() -> int:
         if curve_a != curve_b or [p["step"] for p in curve_a["points"]] != [3, 6]:
             failures.append(f"curve: {curve_a} != {curve_b}")
     failures += recalibration_attention(config)
+    failures += resume_on_other_kernels(config)
     if failures:
         print(f"FAIL: {len(failures)} differences, first {failures[:5]}")
         return 1
     print(f"OK: {args.attention} run cut at step {CUT_AT} and resumed from step 4 equals the uncut run "
-          f"({len(whole.model.state_dict())} tensors, optimiser state, curve); its BatchNorm recalibration ran {args.attention}")
+          f"({len(whole.model.state_dict())} tensors, optimiser state, curve); its BatchNorm recalibration ran {args.attention}; "
+          f"a checkpoint of other OpenBLAS kernels than {blas_core()}'s is refused")
     return 0
 
 

@@ -2,7 +2,8 @@
 
     /usr/bin/python3 -m training.train_demo --config training/configs/demo.json --run-dir training/runs/demo --threads 1
 
-Re-running the same command resumes from RUN_DIR/last.pt, bit for bit; --seed and
+Re-running the same command resumes from RUN_DIR/last.pt, bit for bit (with the same OpenBLAS
+kernels: the log's blas=, pinned by OPENBLAS_CORETYPE; see training/train/blas.py); --seed and
 --train-data-seed retrain the same recipe from another draw; --attention trains every kMaX layer
 with another cross-attention (the argmax of kMaX by default). At the end it writes RUN_DIR/model_final.pth
 ({'model': state_dict}, the official layout `kmax convert` reads) and logs the validation PQ.
@@ -15,6 +16,7 @@ import torch
 
 from training.kmax_ref import ATTENTION_MODES
 
+from training.train.blas import blas_core
 from training.train.evaluate import evaluate_and_log
 from training.train.loop import Run, load_config
 
@@ -38,7 +40,7 @@ def main() -> None:
             config[key] = value
     run = Run(config, args.run_dir, args.device)
     start = time.time()
-    run.log(f"device={args.device} threads={args.threads} attention={run.attention} params={sum(p.numel() for p in run.model.parameters())}")
+    run.log(f"device={args.device} threads={args.threads} blas={blas_core()} attention={run.attention} params={sum(p.numel() for p in run.model.parameters())}")
     run.train()
     if run.config.get("bn_recalibration_batches", 0) and not run.bn_recalibrated:
         run.recalibrate_batch_norm(run.config["bn_recalibration_batches"])

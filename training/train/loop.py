@@ -17,6 +17,7 @@ import torch
 from training.synthetic.classes import CLASSES, THING_IDS
 from training.kmax_ref import KMaXDeepLab
 
+from .blas import blas_core
 from .covering import assignment_covering
 from .data import normalise, render_batch, resize_image
 from .losses import LossWeights, kmax_loss
@@ -84,6 +85,10 @@ class Run:
         trained_with = state["config"].get("attention", "kmeans")
         if trained_with != self.attention:
             raise ValueError(f"{self._checkpoint_path()} was trained with {trained_with} attention, not {self.attention}")
+        recorded = state.get("blas_core")
+        if recorded is not None and recorded != blas_core():
+            raise ValueError(f"{self._checkpoint_path()} was trained with OpenBLAS's {recorded} kernels, this process has {blas_core()}'s, "
+                             f"so the resumed run would not be the uncut one bit for bit: run it with OPENBLAS_CORETYPE={recorded}")
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.generator.set_state(state["generator"])
@@ -101,6 +106,7 @@ class Run:
             "optimizer": self.optimizer.state_dict(),
             "generator": self.generator.get_state(),
             "torch_rng": torch.get_rng_state(),
+            "blas_core": blas_core(),
             "step": self.step,
             "skipped": self.skipped,
             "bn_recalibrated": self.bn_recalibrated,
