@@ -128,16 +128,19 @@ test('two models in Compare: the argmax-trained demo against the softmax-trained
     changed.push(await percent(perLayer.locator('[data-measure="layer-changed"]')));
   }
   expect(Math.max(...changed)).toBeGreaterThan(0);
-  // Both models are confident at Final (0.992 each, to the three digits shown); the layers before tell them apart.
+  // Both models are confident at Final (0.990 and 0.992); the layers before tell them apart.
   expect(confidences.filter(([a, b]) => a !== b).length).toBeGreaterThanOrEqual(5);
 
-  // The training curves: the softmax-trained demo ships one (highlighted), the argmax demo does not.
+  // The training curves: all four demo models ship one; the two compared are drawn bold, the others faint.
   const curves = panel.getByRole('img', { name: 'Training curves: validation PQ against training step' });
   await expect(curves).toBeVisible();
-  await expect(curves.locator(`path[data-model="${SOFTMAX}"]`)).toHaveAttribute('data-highlighted', 'true');
+  await expect(curves.locator('path[data-model]')).toHaveCount(4);
+  for (const id of ['demo', SOFTMAX]) await expect(curves.locator(`path[data-model="${id}"]`)).toHaveAttribute('data-highlighted', 'true');
+  for (const id of ['demo-masked', 'demo-cluster-softmax']) await expect(curves.locator(`path[data-model="${id}"]`)).toHaveAttribute('data-highlighted', 'false');
   const legend = panel.getByRole('list', { name: 'Training curves legend' });
+  await expect(legend).toContainText(/demo: argmax \(k-means\), PQ 0\.\d{3} at step 9000 \(on 40 validation scenes\) \(compared\)/);
   await expect(legend).toContainText(`${SOFTMAX}: spatial softmax, PQ 0.`);
-  await expect(legend).toContainText('demo: no training curve shipped');
+  await expect(legend).not.toContainText('no training curve shipped');
   await curves.scrollIntoViewIfNeeded();
   await app.screenshot('compare-models');
 

@@ -12,7 +12,7 @@ every few hundred steps) to OUT/training-curve.json for the app's curves plot, w
 as PNGs at the top (the app lists them) and their ground truth in COCO panoptic format
 (panoptic.json, panoptic/), which the layer-convergence test compares the layers with. They are
 rendered at the model's input size, as in training: the same kind of scene rendered at 257 px and
-resized to 129 has other texture statistics, and the model scores PQ 60 on such scenes against 81.
+resized to 129 has other texture statistics: the first demo model scored PQ 59.9 on such scenes against 80.9.
 """
 
 import argparse
